@@ -1,0 +1,58 @@
+"""Lines (RR-CANON-R120-R123): detection and the line decisions.
+
+A line is a maximal run of at least L consecutive cells along a line axis, each holding one of the
+current player's markers. Exact-length lines collapse whole and cost one ring; an overlength line
+offers Option 1 (collapse all, one ring owed) or Option 2 (collapse any L consecutive cells, free).
+"""
+
+from __future__ import annotations
+
+from .board import collapse
+from .moves import CHOOSE_LINE_OPTION, PROCESS_LINE, Move
+
+
+def find_lines(s, player: int, markers_override=None) -> list[tuple[int, ...]]:
+    """Every maximal run (cells in axis order) of ``player``'s markers of length >= L."""
+    geom = s.geom
+    markers = s.markers if markers_override is None else markers_override
+    cells = s.mcells[player] if markers_override is None else [c for c, m in enumerate(markers) if m == player]
+    L = s.line_length
+    rays, opp = geom.rays, geom.opposite
+    out = []
+    for d in geom.line_axes:
+        back = opp[d]
+        for c in cells:
+            prev = rays[c][back]
+            if prev and markers[prev[0]] == player:
+                continue  # not the start of a run
+            run = [c]
+            for n in rays[c][d]:
+                if markers[n] != player:
+                    break
+                run.append(n)
+            if len(run) >= L:
+                out.append(tuple(run))
+    out.sort()
+    return out
+
+
+def line_moves(s, player: int) -> list[Move]:
+    coords = s.geom.coords
+    L = s.line_length
+    out = []
+    for line in find_lines(s, player):
+        pos = tuple(coords[c] for c in line)
+        if len(line) == L:
+            out.append(Move(PROCESS_LINE, player, to=pos[0], line=pos))
+        else:
+            out.append(Move(CHOOSE_LINE_OPTION, player, to=pos[0], line=pos, collapsed=pos))
+            for i in range(len(line) - L + 1):
+                out.append(Move(CHOOSE_LINE_OPTION, player, to=pos[0], line=pos, collapsed=pos[i:i + L]))
+    return out
+
+
+def apply_line(s, player: int, cells: list[int]) -> None:
+    """Collapse ``cells`` (all of them hold ``player``'s markers) to ``player``'s territory."""
+    for c in cells:
+        collapse(s, c, player)
+    s.territory[player] += len(cells)

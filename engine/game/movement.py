@@ -1,0 +1,91 @@
+"""Non-capture movement (RR-CANON-R090-R092) and the marker effects of any path.
+
+A stack of height H moves along one ray exactly d >= H cells: cells passed over hold no stack and
+are not collapsed (markers are fine), the landing cell holds no stack and is not collapsed.
+"""
+
+from __future__ import annotations
+
+from .board import collapse, remove_top_rings, set_marker, set_stack
+from .moves import MOVE_STACK, Move
+
+
+def ray_direction(geom, frm: int, to: int) -> tuple[int, int]:
+    """(direction index, distance) of the straight ray from ``frm`` to ``to``; (-1, 0) if none."""
+    a, b = geom.coords[frm], geom.coords[to]
+    delta = tuple(y - x for x, y in zip(a, b))
+    dist = max(abs(v) for v in delta)
+    if dist == 0:
+        return -1, 0
+    unit = tuple(v // dist if v % dist == 0 else None for v in delta)
+    if None in unit:
+        return -1, 0
+    try:
+        d = geom.dirs.index(unit)
+    except ValueError:
+        return -1, 0
+    return d, dist
+
+
+def move_targets(s, frm: int, height: int) -> list[int]:
+    """Landing cells of non-capture moves of a stack of ``height`` standing on ``frm``."""
+    stacks, collapsed = s.stacks, s.collapsed
+    out = []
+    for ray in s.geom.rays[frm]:
+        for i, c in enumerate(ray):
+            if collapsed[c] or stacks[c] is not None:
+                break
+            if i + 1 >= height:
+                out.append(c)
+    return out
+
+
+def can_move(s, frm: int, height: int) -> bool:
+    """True if a stack of ``height`` on ``frm`` has at least one non-capture move."""
+    stacks, collapsed = s.stacks, s.collapsed
+    for ray in s.geom.rays[frm]:
+        if len(ray) < height:
+            continue
+        for i in range(height):
+            c = ray[i]
+            if collapsed[c] or stacks[c] is not None:
+                break
+        else:
+            return True
+    return False
+
+
+def move_stack_moves(s, player: int, frm: int) -> list[Move]:
+    coords = s.geom.coords
+    f = coords[frm]
+    return [Move(MOVE_STACK, player, to=coords[c], from_=f) for c in move_targets(s, frm, len(s.stacks[frm]))]
+
+
+def mark_path(s, player: int, path) -> None:
+    """Marker effects of passing over ``path``: opponents' markers flip, own markers collapse."""
+    markers = s.markers
+    for c in path:
+        m = markers[c]
+        if m:
+            if m == player:
+                collapse(s, c, player)
+                s.territory[player] += 1
+            else:
+                set_marker(s, c, player)
+
+
+def land(s, player: int, cell: int, rings: tuple[int, ...]) -> None:
+    """Put a moving stack on ``cell``; landing on a marker removes it and eliminates the top ring."""
+    set_stack(s, cell, rings)
+    if s.markers[cell]:
+        set_marker(s, cell, 0)
+        remove_top_rings(s, cell, 1, player)
+
+
+def apply_move_stack(s, player: int, frm: int, to: int) -> None:
+    d, dist = ray_direction(s.geom, frm, to)
+    rings = s.stacks[frm]
+    set_stack(s, frm, None)
+    set_marker(s, frm, player)
+    mark_path(s, player, s.geom.rays[frm][d][:dist - 1])
+    land(s, player, to, rings)

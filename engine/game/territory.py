@@ -1,0 +1,148 @@
+"""Territory disconnection and region processing (RR-CANON-R140-R145).
+
+Region detection follows the executable definition of the reference engines (docs/RULES.md):
+for every marker colour B, the components of the board with collapsed cells and B's markers as
+walls; plus the components with only collapsed cells as walls that hold stacks of exactly one
+controller. A component is disconnected when fewer players are represented in it (by controlled
+stacks) than own rings on the board.
+"""
+
+from __future__ import annotations
+
+from .board import cap_height, collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
+from .moves import CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, Move
+
+Region = tuple[frozenset, int]  # (cells, controlling player: border colour or sole represented player)
+
+
+def _components(s, wall_colour: int):
+    """Yield the territory-connected components of non-wall cells (walls: collapsed, wall_colour markers)."""
+    geom = s.geom
+    n = geom.num_cells
+    nbrs = geom.territory_nbrs
+    collapsed, markers = s.collapsed, s.markers
+    seen = bytearray(n)
+    for start in range(n):
+        if seen[start] or collapsed[start] or (wall_colour and markers[start] == wall_colour):
+            continue
+        seen[start] = 1
+        comp = [start]
+        i = 0
+        while i < len(comp):
+            for nb in nbrs[comp[i]]:
+                if not seen[nb] and not collapsed[nb] and not (wall_colour and markers[nb] == wall_colour):
+                    seen[nb] = 1
+                    comp.append(nb)
+            i += 1
+        yield comp
+
+
+def find_regions(s) -> list[Region]:
+    """All disconnected regions, each cell set once, in a deterministic order."""
+    n_active = sum(1 for p in range(1, s.num_players + 1) if s.board_rings[p] > 0)
+    if n_active == 0:
+        return []
+    stacks = s.stacks
+    found: dict[frozenset, int] = {}
+    for colour in range(1, s.num_players + 1):
+        if not s.mcells[colour]:
+            continue
+        for comp in _components(s, colour):
+            rep = {stacks[c][-1] for c in comp if stacks[c] is not None}
+            if len(rep) < n_active:
+                found.setdefault(frozenset(comp), colour)
+    for comp in _components(s, 0):
+        rep = {stacks[c][-1] for c in comp if stacks[c] is not None}
+        if len(rep) == 1 and len(rep) < n_active:
+            found.setdefault(frozenset(comp), rep.pop())
+    return list(found.items())
+
+
+def _buried_outside(s, player: int, region: frozenset) -> list[int]:
+    """Cells outside ``region`` whose stack holds a ``player`` ring below its top (recovery payment)."""
+    out = []
+    for c, rings in enumerate(s.stacks):
+        if rings is not None and c not in region and player in rings[:-1]:
+            out.append(c)
+    return out
+
+
+def can_pay_outside(s, player: int, region: frozenset, recovery: bool) -> bool:
+    if recovery:
+        return bool(_buried_outside(s, player, region))
+    return any(c not in region for c in s.ctrl[player])
+
+
+def processable_regions(s, player: int) -> list[Region]:
+    rec = s.turn_recovery
+    return [r for r in find_regions(s) if can_pay_outside(s, player, r[0], rec)]
+
+
+def region_moves(s, player: int) -> list[Move]:
+    coords = s.geom.coords
+    out = []
+    for cells, owner in processable_regions(s, player):
+        ordered = sorted(cells)
+        out.append(Move(CHOOSE_TERRITORY_OPTION, player, to=coords[ordered[0]],
+                        region=tuple(coords[c] for c in ordered), region_owner=owner))
+    return out
+
+
+def border_markers(s, region: frozenset) -> list[int]:
+    """Markers collapsed with a region: territory-adjacent seeds, grown (except on hexagonal)."""
+    geom = s.geom
+    markers = s.markers
+    seeds = []
+    seen = set()
+    for c in region:
+        for nb in geom.territory_nbrs[c]:
+            if nb not in region and markers[nb] and nb not in seen:
+                seen.add(nb)
+                seeds.append(nb)
+    if geom.board_type == "hexagonal":
+        return sorted(seeds)
+    i = 0
+    while i < len(seeds):
+        for nb in geom.growth_nbrs[seeds[i]]:
+            if nb not in seen and nb not in region and markers[nb]:
+                seen.add(nb)
+                seeds.append(nb)
+        i += 1
+    return sorted(seeds)
+
+
+def apply_region(s, player: int, region: frozenset) -> None:
+    """Process a region for ``player``: its stacks are eliminated, it and its border collapse."""
+    border = border_markers(s, region)
+    for c in sorted(region):
+        rings = s.stacks[c]
+        if rings is not None:
+            set_stack(s, c, None)
+            for colour in set(rings):
+                eliminate(s, colour, player, rings.count(colour))
+    for c in sorted(region):
+        collapse(s, c, player)
+    for c in border:
+        collapse(s, c, player)
+    s.territory[player] += len(region) + len(border)
+    s.pending_region = region
+    s.pending_context = ELIM_RECOVERY if s.turn_recovery else ELIM_TERRITORY
+
+
+def self_elimination_moves(s, player: int) -> list[Move]:
+    coords = s.geom.coords
+    region = s.pending_region
+    if s.pending_context == ELIM_RECOVERY:
+        cells = _buried_outside(s, player, region)
+    else:
+        cells = sorted(c for c in s.ctrl[player] if c not in region)
+    return [Move(ELIMINATE_RINGS_FROM_STACK, player, to=coords[c], context=s.pending_context) for c in cells]
+
+
+def apply_self_elimination(s, player: int, cell: int, context: str) -> None:
+    if context == ELIM_RECOVERY:
+        extract_bottom_ring(s, cell, player)
+    else:
+        remove_top_rings(s, cell, cap_height(s.stacks[cell]), player)
+    s.pending_region = None
+    s.pending_context = None
