@@ -65,13 +65,7 @@ def _canonical(state: GameState, move: Move) -> Move:
     }
     if fields["type"] == RECOVERY_SLIDE and move.recovery_mode is None and move.recovery_option:
         fields["recovery_mode"] = RECOVERY_LINE
-    return _replace(move, fields)
-
-
-def _replace(move: Move, fields: dict) -> Move:
-    values = {f: getattr(move, f) for f in Move.__dataclass_fields__}
-    values.update(fields)
-    return Move(**values)
+    return move._replace(**fields)
 
 
 def _candidates(state: GameState, move: Move) -> list[Move]:

@@ -13,15 +13,20 @@ def set_stack(s, cell: int, rings: tuple[int, ...] | None) -> None:
     """Replace the stack on ``cell`` (``None`` or an empty tuple removes it). Rings bottom-first."""
     old = s.stacks[cell]
     z = s.zboard
+    b = s.geom.bit[cell]
     if old is not None:
         z ^= stack_key(cell, old)
         s.ctrl[old[-1]].discard(cell)
+        s.kbb[old[-1]] &= ~b
     if rings:
         z ^= stack_key(cell, rings)
         s.ctrl[rings[-1]].add(cell)
+        s.kbb[rings[-1]] |= b
         s.stacks[cell] = rings
+        s.sbb |= b
     else:
         s.stacks[cell] = None
+        s.sbb &= ~b
     s.zboard = z
 
 
@@ -31,12 +36,15 @@ def set_marker(s, cell: int, owner: int) -> None:
     if old == owner:
         return
     z = s.zboard
+    b = s.geom.bit[cell]
     if old:
         z ^= MARKER_KEY[cell * 5 + old]
         s.mcells[old].discard(cell)
+        s.mbb[old] &= ~b
     if owner:
         z ^= MARKER_KEY[cell * 5 + owner]
         s.mcells[owner].add(cell)
+        s.mbb[owner] |= b
     s.markers[cell] = owner
     s.zboard = z
 
@@ -46,6 +54,7 @@ def collapse(s, cell: int, owner: int) -> None:
     if s.markers[cell]:
         set_marker(s, cell, 0)
     s.collapsed[cell] = owner
+    s.cbb |= s.geom.bit[cell]
     s.coll_count[owner] += 1
     s.zboard ^= COLLAPSED_KEY[cell * 5 + owner]
 

@@ -55,6 +55,19 @@ class Geometry:
     # 8-neighbourhood in (x, y) used by the executable border-marker growth (docs/RULES.md).
     growth_nbrs: tuple[tuple[int, ...], ...]
     radius: int
+    # Bitboards: cell c is bit ``bit[c]`` of a Python int laid out on a grid, so that stepping in
+    # a direction is one shift. ``pos_cell[bit position]`` maps back (-1 off the board).
+    bit: tuple[int, ...]
+    pos_cell: tuple[int, ...]
+    valid_bb: int
+    # (shift, source mask) per movement direction / per territory direction: the cells one step
+    # from the set ``bb`` in that direction are ``(bb & mask) << shift`` (>> for negative shifts).
+    dir_shifts: tuple[tuple[int, int], ...]
+    terr_shifts: tuple[tuple[int, int], ...]
+    # terr_expand(bb): bb plus its territory neighbours (generated straight-line code: hot path).
+    terr_expand: object
+    # Per-board memo of immutable values derived from the geometry (e.g. prebuilt moves).
+    memo: dict
 
     def key(self, cell: int) -> str:
         return self.keys[cell]
@@ -130,6 +143,33 @@ def geometry(board_type: str, size: int | None = None) -> Geometry:
         tuple(index[n] for n in (step(c, d) for d in growth_dirs) if n in index) for c in coords
     )
     keys = tuple(",".join(str(v) for v in c) for c in coords)
+    if is_hex:
+        width = 2 * radius + 1
+        positions = [(c[0] + radius) * width + (c[1] + radius) for c in coords]
+
+        def delta(d):
+            return d[0] * width + d[1]
+    else:
+        width = size
+        positions = [c[0] + c[1] * width for c in coords]
+
+        def delta(d):
+            return d[0] + d[1] * width
+    bits = tuple(1 << p for p in positions)
+    pos_cell = [-1] * (max(positions) + 1)
+    for cell, p in enumerate(positions):
+        pos_cell[p] = cell
+
+    def shifts(dir_list):
+        out = []
+        for d in dir_list:
+            mask = 0
+            for cell, c in enumerate(coords):
+                if step(c, d) in index:
+                    mask |= bits[cell]
+            out.append((delta(d), mask))
+        return tuple(out)
+
     return Geometry(
         board_type=board_type,
         size=size,
@@ -147,4 +187,60 @@ def geometry(board_type: str, size: int | None = None) -> Geometry:
         territory_nbrs=territory,
         growth_nbrs=growth,
         radius=radius,
+        bit=bits,
+        pos_cell=tuple(pos_cell),
+        valid_bb=sum(bits),
+        dir_shifts=shifts(dirs),
+        terr_shifts=shifts(terr_dirs),
+        terr_expand=_compile_expand(shifts(terr_dirs), sum(bits)),
+        memo={},
     )
+
+
+def _compile_expand(shifts: tuple[tuple[int, int], ...], valid: int):
+    """A function equivalent to ``expand(bb, shifts)`` with the shifts and masks as constants."""
+    terms = ["b"]
+    for sh, mask in shifts:
+        # Masks are only needed where a shift can wrap into another row of the grid.
+        op = f"<< {sh}" if sh > 0 else f">> {-sh}"
+        terms.append(f"((b & {mask}) {op})")
+    ns: dict = {}
+    exec(f"def terr_expand(b):\n    return {' | '.join(terms)}\n", ns)
+    return ns["terr_expand"]
+
+
+def expand(bb: int, shifts: tuple[tuple[int, int], ...]) -> int:
+    """``bb`` together with every cell one step from it in any of the given directions."""
+    out = bb
+    for sh, mask in shifts:
+        if sh > 0:
+            out |= (bb & mask) << sh
+        else:
+            out |= (bb & mask) >> -sh
+    return out
+
+
+def step_back(bb: int, shift: tuple[int, int]) -> int:
+    """Cells one step from ``bb`` along ``shift`` (see Geometry.dir_shifts)."""
+    sh, mask = shift
+    return (bb & mask) << sh if sh > 0 else (bb & mask) >> -sh
+
+
+def flood(seed: int, open_bb: int, expand_fn) -> int:
+    """The connected part of ``open_bb`` reachable from ``seed`` (a subset of it)."""
+    fill = seed
+    while True:
+        grown = expand_fn(fill) & open_bb
+        if grown == fill:
+            return fill
+        fill = grown
+
+
+def bit_cells(bb: int, pos_cell: tuple[int, ...]) -> list[int]:
+    """Cell ids of the set bits of ``bb``, in bit order."""
+    out = []
+    while bb:
+        low = bb & -bb
+        out.append(pos_cell[low.bit_length() - 1])
+        bb ^= low
+    return out

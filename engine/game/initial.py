@@ -35,6 +35,11 @@ def empty_state(geom: Geometry, num_players: int, rings_per_player: int) -> Game
     s.coll_count = [0] * np1
     s.ctrl = [set() for _ in range(np1)]
     s.mcells = [set() for _ in range(np1)]
+    s.sbb = 0
+    s.cbb = 0
+    s.kbb = [0] * np1
+    s.mbb = [0] * np1
+    s._regions = None
     s.current_player = 1
     s.phase = RING_PLACEMENT
     s.status = ACTIVE

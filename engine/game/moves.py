@@ -7,7 +7,7 @@ decision; descriptive hints that the rules do not read (``placedOnStack``) are n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Coord = tuple[int, ...]
 
@@ -64,9 +64,8 @@ RECOVERY_FALLBACK = "fallback"
 RECOVERY_STACK_STRIKE = "stack_strike"
 
 
-@dataclass(frozen=True, slots=True)
-class Move:
-    """One recorded move.
+class Move(NamedTuple):
+    """One recorded move (an immutable record; cheap to create, compare and hash).
 
     Field use by type:
       place_ring: ``to``, ``count``.

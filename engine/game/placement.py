@@ -8,97 +8,114 @@ board as it would be, every count validated on its own.
 from __future__ import annotations
 
 from .board import cap_height, set_stack
+from .capture import can_capture
+from .geometry import step_back
+from .movement import can_move
 from .moves import PLACE_RING, Move
 
 MAX_ON_EMPTY = 3
 
 
-def _ray_profile(s, cell: int):
-    """Per ray: (free cells before the first obstacle, cap of the blocking stack or 0, free cells after it)."""
-    stacks, collapsed = s.stacks, s.collapsed
-    out = []
-    for ray in s.geom.rays[cell]:
-        n = len(ray)
-        free = 0
-        tcap = 0
-        after = 0
-        while free < n:
-            c = ray[free]
-            if collapsed[c]:
+def movable_masks(s, max_height: int) -> list[int]:
+    """masks[h] = cells from which a stack of height h has a non-capture move (h = 1..max_height).
+
+    The first h cells along some ray must be free (no stack, not collapsed); computed for all
+    cells at once by shifting the free-cell bitboard back along each direction.
+    """
+    geom = s.geom
+    free = geom.valid_bb & ~(s.sbb | s.cbb)
+    masks = [0] * (max_height + 1)
+    shifts = geom.dir_shifts
+    opp = geom.opposite
+    for d in range(len(shifts)):
+        back = shifts[opp[d]]
+        a1 = step_back(free, back)
+        run = a1
+        masks[1] |= run
+        for h in range(2, max_height + 1):
+            run = a1 & step_back(run, back)
+            if not run:
                 break
-            t = stacks[c]
-            if t is not None:
-                tcap = cap_height(t)
-                j = free + 1
-                while j < n:
-                    c2 = ray[j]
-                    if collapsed[c2] or stacks[c2] is not None:
-                        break
-                    j += 1
-                after = j - free - 1
-                break
-            free += 1
-        out.append((free, tcap, after))
-    return out
+            masks[h] |= run
+    return masks
 
 
-def _alive(profile, height: int, cap: int) -> bool:
-    for free, tcap, after in profile:
-        if free >= height:
-            return True
-        if tcap and tcap <= cap and after and free + 1 + after >= height:
-            return True
-    return False
+def _place_table(geom, player: int):
+    """Prebuilt place_ring moves: table[cell] = (count 1, count 2, count 3)."""
+    key = ("place", player)
+    table = geom.memo.get(key)
+    if table is None:
+        coords = geom.coords
+        table = geom.memo[key] = tuple(
+            tuple(Move(PLACE_RING, player, to=coords[c], count=n) for n in range(1, MAX_ON_EMPTY + 1))
+            for c in range(geom.num_cells))
+    return table
 
 
-def placement_cells(s, player: int, cells=None) -> list[tuple[int, int]]:
-    """Legal (cell, count) placements for ``player``, in cell order then count."""
+def _stack_alive(s, c: int, rings: tuple[int, ...], player: int) -> bool:
+    """Would one more ``player`` ring on the stack at ``c`` leave it a move or capture?"""
+    h = len(rings) + 1
+    cap = cap_height(rings) + 1 if rings[-1] == player else 1
+    return can_move(s, c, h) or can_capture(s, c, h, cap)
+
+
+def placement_moves(s, player: int, cells=None) -> list[Move]:
+    """Legal placements of ``player`` in cell order, then count (only ``cells`` if given)."""
     hand = s.rings_in_hand[player]
     if hand <= 0:
         return []
-    stacks, markers, collapsed = s.stacks, s.markers, s.collapsed
+    geom = s.geom
+    k = min(MAX_ON_EMPTY, hand)
+    masks = movable_masks(s, k)
+    table = _place_table(geom, player)
+    stacks, markers, collapsed, bit = s.stacks, s.markers, s.collapsed, geom.bit
     out = []
-    top_n = min(MAX_ON_EMPTY, hand)
-    for c in (range(s.geom.num_cells) if cells is None else cells):
+    for c in (range(geom.num_cells) if cells is None else cells):
         if collapsed[c] or markers[c]:
             continue
         rings = stacks[c]
-        prof = _ray_profile(s, c)
-        if rings is None:
-            for n in range(1, top_n + 1):
-                if _alive(prof, n, n):
-                    out.append((c, n))
-        else:
-            h = len(rings) + 1
-            cap = cap_height(rings) + 1 if rings[-1] == player else 1
-            if _alive(prof, h, cap):
-                out.append((c, 1))
+        row = table[c]
+        if rings is not None:
+            if _stack_alive(s, c, rings, player):
+                out.append(row[0])
+            continue
+        b = bit[c]
+        if masks[k] & b:  # movable at every height up to k (the masks shrink with height)
+            out.extend(row[:k])
+            continue
+        for n in range(1, k + 1):
+            if masks[n] & b or can_capture(s, c, n, n):
+                out.append(row[n - 1])
     return out
 
 
 def has_placement(s, player: int) -> bool:
-    if s.rings_in_hand[player] <= 0:
+    hand = s.rings_in_hand[player]
+    if hand <= 0:
         return False
+    geom = s.geom
+    empty = geom.valid_bb & ~(s.sbb | s.cbb | _marker_bb(s))
+    k = min(MAX_ON_EMPTY, hand)
+    if empty & movable_masks(s, 1)[1]:
+        return True
     stacks, markers, collapsed = s.stacks, s.markers, s.collapsed
-    for c in range(s.geom.num_cells):
+    for c in range(geom.num_cells):
         if collapsed[c] or markers[c]:
             continue
         rings = stacks[c]
-        prof = _ray_profile(s, c)
         if rings is None:
-            for n in range(1, min(MAX_ON_EMPTY, s.rings_in_hand[player]) + 1):
-                if _alive(prof, n, n):
-                    return True
-        else:
-            cap = cap_height(rings) + 1 if rings[-1] == player else 1
-            if _alive(prof, len(rings) + 1, cap):
+            if any(can_capture(s, c, n, n) for n in range(1, k + 1)):
                 return True
+        elif _stack_alive(s, c, rings, player):
+            return True
     return False
 
 
-def placement_moves(s, player: int, cells=None) -> list[Move]:
-    coords = s.geom.coords
-    return [Move(PLACE_RING, player, to=coords[c], count=n) for c, n in placement_cells(s, player, cells)]
+def _marker_bb(s) -> int:
+    out = 0
+    for b in s.mbb:
+        out |= b
+    return out
 
 
 def apply_placement(s, player: int, cell: int, count: int) -> None:

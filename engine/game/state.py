@@ -43,6 +43,7 @@ class GameState:
     __slots__ = (
         "geom", "num_players", "stacks", "markers", "collapsed",
         "rings_in_hand", "eliminated", "territory", "lost", "board_rings", "coll_count", "ctrl", "mcells",
+        "sbb", "cbb", "kbb", "mbb", "_regions",
         "current_player", "phase", "status", "winner", "victory_reason",
         "rings_per_player", "victory_threshold", "territory_threshold", "line_length",
         "lps_rounds_required", "swap_rule",
@@ -67,6 +68,11 @@ class GameState:
     coll_count: list
     ctrl: list
     mcells: list
+    sbb: int
+    cbb: int
+    kbb: list
+    mbb: list
+    _regions: tuple | None  # (zboard, find_regions result) cache
     current_player: int
     phase: str
     status: str
@@ -144,9 +150,41 @@ class GameState:
 
     # -- copying -----------------------------------------------------------------------------
     def clone(self) -> "GameState":
+        """An independent copy (cells and counters copied; immutable parts shared)."""
         new = GameState.__new__(GameState)
-        for name in _SHALLOW:
-            setattr(new, name, getattr(self, name))
+        new.geom = self.geom
+        new.num_players = self.num_players
+        new.current_player = self.current_player
+        new.phase = self.phase
+        new.status = self.status
+        new.winner = self.winner
+        new.victory_reason = self.victory_reason
+        new.rings_per_player = self.rings_per_player
+        new.victory_threshold = self.victory_threshold
+        new.territory_threshold = self.territory_threshold
+        new.line_length = self.line_length
+        new.lps_rounds_required = self.lps_rounds_required
+        new.swap_rule = self.swap_rule
+        new.total_eliminated = self.total_eliminated
+        new.must_move_from = self.must_move_from
+        new.chain_pos = self.chain_pos
+        new.pending_line_reward = self.pending_line_reward
+        new.pending_region = self.pending_region
+        new.pending_context = self.pending_context
+        new.turn_changed = self.turn_changed
+        new.turn_recovery = self.turn_recovery
+        new.turn_moves = self.turn_moves
+        new.swap_offered = self.swap_offered
+        new.history = self.history
+        new.move_count = self.move_count
+        new.lps_first = self.lps_first
+        new.lps_candidate = self.lps_candidate
+        new.lps_count = self.lps_count
+        new.zboard = self.zboard
+        new.game_id = self.game_id
+        new.sbb = self.sbb
+        new.cbb = self.cbb
+        new._regions = self._regions
         new.stacks = self.stacks[:]
         new.markers = self.markers[:]
         new.collapsed = self.collapsed[:]
@@ -156,10 +194,12 @@ class GameState:
         new.lost = self.lost[:]
         new.board_rings = self.board_rings[:]
         new.coll_count = self.coll_count[:]
-        new.ctrl = [set(c) for c in self.ctrl]
-        new.mcells = [set(c) for c in self.mcells]
         new.gone_at = self.gone_at[:]
         new.lps_mask = self.lps_mask[:]
+        new.kbb = self.kbb[:]
+        new.mbb = self.mbb[:]
+        new.ctrl = [set(c) for c in self.ctrl]
+        new.mcells = [set(c) for c in self.mcells]
         new.stalemate_scores = None if self.stalemate_scores is None else self.stalemate_scores[:]
         new._legal = None
         return new
@@ -168,10 +208,3 @@ class GameState:
         return (f"<GameState {self.geom.board_type} {self.num_players}p move {self.move_count} "
                 f"p{self.current_player} {self.phase} {self.status}>")
 
-
-_SHALLOW = tuple(
-    s for s in GameState.__slots__
-    if s not in ("stacks", "markers", "collapsed", "rings_in_hand", "eliminated", "territory", "lost",
-                 "board_rings", "coll_count", "ctrl", "mcells",
-                 "gone_at", "lps_mask", "stalemate_scores", "_legal")
-)

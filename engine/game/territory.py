@@ -9,53 +9,55 @@ stacks) than own rings on the board.
 
 from __future__ import annotations
 
+from .geometry import bit_cells, flood
 from .board import cap_height, collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
 from .moves import CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, Move
 
 Region = tuple[frozenset, int]  # (cells, controlling player: border colour or sole represented player)
 
 
-def _components(s, wall_colour: int):
-    """Yield the territory-connected components of non-wall cells (walls: collapsed, wall_colour markers)."""
-    geom = s.geom
-    n = geom.num_cells
-    nbrs = geom.territory_nbrs
-    collapsed, markers = s.collapsed, s.markers
-    seen = bytearray(n)
-    for start in range(n):
-        if seen[start] or collapsed[start] or (wall_colour and markers[start] == wall_colour):
-            continue
-        seen[start] = 1
-        comp = [start]
-        i = 0
-        while i < len(comp):
-            for nb in nbrs[comp[i]]:
-                if not seen[nb] and not collapsed[nb] and not (wall_colour and markers[nb] == wall_colour):
-                    seen[nb] = 1
-                    comp.append(nb)
-            i += 1
-        yield comp
-
-
 def find_regions(s) -> list[Region]:
-    """All disconnected regions, each cell set once, in a deterministic order."""
-    n_active = sum(1 for p in range(1, s.num_players + 1) if s.board_rings[p] > 0)
+    """All disconnected regions, each cell set once, in a deterministic order (cached per board)."""
+    n = s.num_players
+    active = tuple(s.board_rings[p] > 0 for p in range(1, n + 1))
+    key = (s.cbb, tuple(s.mbb), tuple(s.kbb), active)
+    cached = s._regions
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    regions = _detect(s, sum(active))
+    s._regions = (key, regions)
+    return regions
+
+
+def _detect(s, n_active: int) -> list[Region]:
     if n_active == 0:
         return []
-    stacks = s.stacks
-    found: dict[frozenset, int] = {}
-    for colour in range(1, s.num_players + 1):
-        if not s.mcells[colour]:
+    geom = s.geom
+    shifts = geom.terr_expand
+    kbb = s.kbb
+    players = range(1, s.num_players + 1)
+    open_all = geom.valid_bb & ~s.cbb
+    found: dict[int, int] = {}
+    for colour in players:
+        mb = s.mbb[colour]
+        if not mb:
             continue
-        for comp in _components(s, colour):
-            rep = {stacks[c][-1] for c in comp if stacks[c] is not None}
-            if len(rep) < n_active:
-                found.setdefault(frozenset(comp), colour)
-    for comp in _components(s, 0):
-        rep = {stacks[c][-1] for c in comp if stacks[c] is not None}
-        if len(rep) == 1 and len(rep) < n_active:
-            found.setdefault(frozenset(comp), rep.pop())
-    return list(found.items())
+        open_bb = open_all & ~mb
+        rest = open_bb
+        while rest:
+            comp = flood(rest & -rest, open_bb, shifts)
+            rest &= ~comp
+            if sum(1 for p in players if comp & kbb[p]) < n_active and comp not in found:
+                found[comp] = colour
+    rest = open_all
+    while rest:
+        comp = flood(rest & -rest, open_all, shifts)
+        rest &= ~comp
+        rep = [p for p in players if comp & kbb[p]]
+        if len(rep) == 1 and n_active > 1 and comp not in found:
+            found[comp] = rep[0]
+    pos_cell = geom.pos_cell
+    return [(frozenset(bit_cells(comp, pos_cell)), owner) for comp, owner in found.items()]
 
 
 def _buried_outside(s, player: int, region: frozenset) -> list[int]:
