@@ -16,11 +16,9 @@ def set_stack(s, cell: int, rings: tuple[int, ...] | None) -> None:
     b = s.geom.bit[cell]
     if old is not None:
         z ^= stack_key(cell, old)
-        s.ctrl[old[-1]].discard(cell)
         s.kbb[old[-1]] &= ~b
     if rings:
         z ^= stack_key(cell, rings)
-        s.ctrl[rings[-1]].add(cell)
         s.kbb[rings[-1]] |= b
         s.stacks[cell] = rings
         s.sbb |= b
@@ -39,11 +37,9 @@ def set_marker(s, cell: int, owner: int) -> None:
     b = s.geom.bit[cell]
     if old:
         z ^= MARKER_KEY[cell * 5 + old]
-        s.mcells[old].discard(cell)
         s.mbb[old] &= ~b
     if owner:
         z ^= MARKER_KEY[cell * 5 + owner]
-        s.mcells[owner].add(cell)
         s.mbb[owner] |= b
     s.markers[cell] = owner
     s.zboard = z

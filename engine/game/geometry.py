@@ -64,8 +64,9 @@ class Geometry:
     # from the set ``bb`` in that direction are ``(bb & mask) << shift`` (>> for negative shifts).
     dir_shifts: tuple[tuple[int, int], ...]
     terr_shifts: tuple[tuple[int, int], ...]
-    # terr_expand(bb): bb plus its territory neighbours (generated straight-line code: hot path).
-    terr_expand: object
+    # terr_flood(seed, open_bb): the part of open_bb connected to seed by territory adjacency
+    # (generated straight-line code: this is the hottest loop of region detection).
+    terr_flood: object
     # Per-board memo of immutable values derived from the geometry (e.g. prebuilt moves).
     memo: dict
 
@@ -192,21 +193,27 @@ def geometry(board_type: str, size: int | None = None) -> Geometry:
         valid_bb=sum(bits),
         dir_shifts=shifts(dirs),
         terr_shifts=shifts(terr_dirs),
-        terr_expand=_compile_expand(shifts(terr_dirs), sum(bits)),
+        terr_flood=_compile_flood(shifts(terr_dirs)),
         memo={},
     )
 
 
-def _compile_expand(shifts: tuple[tuple[int, int], ...], valid: int):
-    """A function equivalent to ``expand(bb, shifts)`` with the shifts and masks as constants."""
-    terms = ["b"]
+def _compile_flood(shifts: tuple[tuple[int, int], ...]):
+    """``flood(seed, open_bb, shifts)`` as one generated function with the shifts and masks inlined."""
+    terms = ["f"]
     for sh, mask in shifts:
-        # Masks are only needed where a shift can wrap into another row of the grid.
         op = f"<< {sh}" if sh > 0 else f">> {-sh}"
-        terms.append(f"((b & {mask}) {op})")
+        terms.append(f"((f & {mask}) {op})")
+    grow = " | ".join(terms)
+    src = ("def terr_flood(f, o):\n"
+           "    while True:\n"
+           f"        g = ({grow}) & o\n"
+           "        if g == f:\n"
+           "            return f\n"
+           "        f = g\n")
     ns: dict = {}
-    exec(f"def terr_expand(b):\n    return {' | '.join(terms)}\n", ns)
-    return ns["terr_expand"]
+    exec(src, ns)
+    return ns["terr_flood"]
 
 
 def expand(bb: int, shifts: tuple[tuple[int, int], ...]) -> int:
@@ -226,11 +233,11 @@ def step_back(bb: int, shift: tuple[int, int]) -> int:
     return (bb & mask) << sh if sh > 0 else (bb & mask) >> -sh
 
 
-def flood(seed: int, open_bb: int, expand_fn) -> int:
+def flood(seed: int, open_bb: int, shifts: tuple[tuple[int, int], ...]) -> int:
     """The connected part of ``open_bb`` reachable from ``seed`` (a subset of it)."""
     fill = seed
     while True:
-        grown = expand_fn(fill) & open_bb
+        grown = expand(fill, shifts) & open_bb
         if grown == fill:
             return fill
         fill = grown

@@ -33,8 +33,6 @@ def empty_state(geom: Geometry, num_players: int, rings_per_player: int) -> Game
     s.lost = [0] * np1
     s.board_rings = [0] * np1
     s.coll_count = [0] * np1
-    s.ctrl = [set() for _ in range(np1)]
-    s.mcells = [set() for _ in range(np1)]
     s.sbb = 0
     s.cbb = 0
     s.kbb = [0] * np1

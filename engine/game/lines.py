@@ -15,7 +15,7 @@ def find_lines(s, player: int, markers_override=None) -> list[tuple[int, ...]]:
     """Every maximal run (cells in axis order) of ``player``'s markers of length >= L."""
     geom = s.geom
     markers = s.markers if markers_override is None else markers_override
-    cells = s.mcells[player] if markers_override is None else [c for c, m in enumerate(markers) if m == player]
+    cells = s.marker_cells(player) if markers_override is None else [c for c, m in enumerate(markers) if m == player]
     L = s.line_length
     rays, opp = geom.rays, geom.opposite
     out = []

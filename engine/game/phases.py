@@ -39,7 +39,7 @@ def legal_moves(state) -> list[Move]:
 
 def any_stack_action(s, player: int) -> bool:
     stacks = s.stacks
-    for c in s.ctrl[player]:
+    for c in s.controlled_cells(player):
         rings = stacks[c]
         h = len(rings)
         if can_move(s, c, h) or can_capture(s, c, h, cap_height(rings)):
@@ -74,7 +74,7 @@ def _generate(s) -> list[Move]:
         return moves or [Move(NO_MOVEMENT_ACTION, p)]
     if phase == CAPTURE:
         moves = []
-        for c in ([s.chain_pos] if s.chain_pos >= 0 else sorted(s.ctrl[p])):
+        for c in ([s.chain_pos] if s.chain_pos >= 0 else s.controlled_cells(p)):
             if s.stacks[c] is not None and s.stacks[c][-1] == p:
                 moves += capture_moves(s, p, c, OVERTAKING_CAPTURE)
         moves.append(Move(SKIP_CAPTURE, p))
@@ -87,7 +87,7 @@ def _generate(s) -> list[Move]:
     if phase == LINE_PROCESSING:
         if s.pending_line_reward:
             coords = s.geom.coords
-            return [Move(ELIMINATE_RINGS_FROM_STACK, p, to=coords[c], context=ELIM_LINE) for c in sorted(s.ctrl[p])]
+            return [Move(ELIMINATE_RINGS_FROM_STACK, p, to=coords[c], context=ELIM_LINE) for c in s.controlled_cells(p)]
         return line_moves(s, p) or [Move(NO_LINE_ACTION, p)]
     if phase == TERRITORY_PROCESSING:
         if s.pending_region is not None:
@@ -99,7 +99,7 @@ def _generate(s) -> list[Move]:
         return [Move(NO_TERRITORY_ACTION, p)]
     if phase == FE_PHASE:
         coords = s.geom.coords
-        return [Move(FORCED_ELIMINATION, p, to=coords[c]) for c in sorted(s.ctrl[p])]
+        return [Move(FORCED_ELIMINATION, p, to=coords[c]) for c in s.controlled_cells(p)]
     return []
 
 
@@ -107,7 +107,7 @@ def _movers(s, p: int) -> list[int]:
     if s.must_move_from >= 0:
         rings = s.stacks[s.must_move_from]
         return [s.must_move_from] if rings is not None and rings[-1] == p else []
-    return sorted(s.ctrl[p])
+    return s.controlled_cells(p)
 
 
 # -- applying a move ------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def apply_in_place(s, m: Move) -> None:
     elif t == PROCESS_LINE or t == CHOOSE_LINE_OPTION:
         cells = [idx[c] for c in (m.collapsed or m.line)]
         apply_line(s, p, cells)
-        if len(cells) == len(m.line) and s.ctrl[p]:
+        if len(cells) == len(m.line) and s.kbb[p]:
             s.pending_line_reward = True
         elif not find_lines(s, p):
             _exit_lines(s, p)
@@ -198,7 +198,7 @@ def _after_landing(s, p: int, to: int, next_phase: str) -> None:
 def _exit_lines(s, p: int) -> None:
     if processable_regions(s, p):
         s.phase = TERRITORY_PROCESSING
-    elif not s.turn_changed and s.ctrl[p]:
+    elif not s.turn_changed and s.kbb[p]:
         s.phase = FE_PHASE
     else:
         s.phase = TERRITORY_PROCESSING
@@ -206,7 +206,7 @@ def _exit_lines(s, p: int) -> None:
 
 def _exit_territory(s, p: int) -> bool:
     """Leave territory processing; True when the turn is over."""
-    if not s.turn_changed and s.ctrl[p]:
+    if not s.turn_changed and s.kbb[p]:
         s.phase = FE_PHASE
         return False
     return True

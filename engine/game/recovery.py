@@ -16,7 +16,7 @@ from .moves import (RECOVERY_FALLBACK, RECOVERY_LINE, RECOVERY_SLIDE, RECOVERY_S
 
 def recovery_eligible(s, player: int) -> bool:
     # With no controlled stack, every ring of the player still on the board is buried.
-    return not s.ctrl[player] and bool(s.mcells[player]) and s.board_rings[player] > 0
+    return not s.kbb[player] and bool(s.mbb[player]) and s.board_rings[player] > 0
 
 
 def extraction_cells(s, player: int) -> list[int]:
@@ -46,7 +46,7 @@ def line_slides(s, player: int) -> list[tuple[int, int, tuple[int, ...]]]:
     stacks, markers, collapsed = s.stacks, s.markers, s.collapsed
     L = s.line_length
     out = []
-    for m in sorted(s.mcells[player]):
+    for m in s.marker_cells(player):
         for d in geom.adjacent[m]:
             if stacks[d] is not None or collapsed[d] or markers[d]:
                 continue
@@ -81,7 +81,7 @@ def recovery_moves(s, player: int) -> list[Move]:
                                     recovery_mode=RECOVERY_LINE, recovery_option=2, collapsed=pos[i:i + L]))
     else:
         stacks, markers, collapsed = s.stacks, s.markers, s.collapsed
-        for m in sorted(s.mcells[player]):
+        for m in s.marker_cells(player):
             for d in s.geom.adjacent[m]:
                 if collapsed[d] or markers[d]:
                     continue

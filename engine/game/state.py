@@ -8,13 +8,18 @@ Layout (all lists indexed by cell id unless said otherwise):
   markers[c]     0, or the marker's owner.
   collapsed[c]   0, or the owner of the collapsed (territory) cell.
   rings_in_hand[p], eliminated[p] (rings credited to p as the eliminator), territory[p]
-  (territorySpaces counter), lost[p] (rings *of colour* p eliminated by anyone):
+  (territorySpaces counter), lost[p] (rings *of colour* p eliminated by anyone), board_rings[p]
+  (rings of colour p on the board), coll_count[p] (collapsed cells owned by p):
                  lists indexed by player number, entry 0 unused.
+  sbb, cbb       bitboards (see Geometry.bit) of the cells holding a stack / collapsed;
+  kbb[p], mbb[p] bitboards of p's controlled stacks / p's markers.
+The counters, the bitboards and ``zboard`` (the board part of the Zobrist hash) are kept in step
+by the mutation primitives in ``board.py``; nothing else writes the per-cell lists.
 """
 
 from __future__ import annotations
 
-from .geometry import Geometry
+from .geometry import Geometry, bit_cells
 from .moves import Move
 
 # Phases (canonical wire names).
@@ -42,7 +47,7 @@ STALEMATE = "stalemate"
 class GameState:
     __slots__ = (
         "geom", "num_players", "stacks", "markers", "collapsed",
-        "rings_in_hand", "eliminated", "territory", "lost", "board_rings", "coll_count", "ctrl", "mcells",
+        "rings_in_hand", "eliminated", "territory", "lost", "board_rings", "coll_count",
         "sbb", "cbb", "kbb", "mbb", "_regions",
         "current_player", "phase", "status", "winner", "victory_reason",
         "rings_per_player", "victory_threshold", "territory_threshold", "line_length",
@@ -66,8 +71,6 @@ class GameState:
     lost: list
     board_rings: list
     coll_count: list
-    ctrl: list
-    mcells: list
     sbb: int
     cbb: int
     kbb: list
@@ -141,7 +144,15 @@ class GameState:
 
     def s_invariant(self) -> int:
         """S = markers + collapsed cells + total eliminated rings (RR-CANON-R191)."""
-        return sum(len(m) for m in self.mcells) + sum(self.coll_count) + self.total_eliminated
+        return sum(b.bit_count() for b in self.mbb) + sum(self.coll_count) + self.total_eliminated
+
+    def controlled_cells(self, player: int) -> list[int]:
+        """Cells of the stacks ``player`` controls, in cell order."""
+        return bit_cells(self.kbb[player], self.geom.pos_cell)
+
+    def marker_cells(self, player: int) -> list[int]:
+        """Cells holding ``player``'s markers, in cell order."""
+        return bit_cells(self.mbb[player], self.geom.pos_cell)
 
     def ranking(self) -> list[int]:
         """Competition rank per seat (index 0 = seat 1): winner 1, then R175-R179 order."""
@@ -198,8 +209,6 @@ class GameState:
         new.lps_mask = self.lps_mask[:]
         new.kbb = self.kbb[:]
         new.mbb = self.mbb[:]
-        new.ctrl = [set(c) for c in self.ctrl]
-        new.mcells = [set(c) for c in self.mcells]
         new.stalemate_scores = None if self.stalemate_scores is None else self.stalemate_scores[:]
         new._legal = None
         return new

@@ -9,7 +9,7 @@ stacks) than own rings on the board.
 
 from __future__ import annotations
 
-from .geometry import bit_cells, flood
+from .geometry import bit_cells
 from .board import cap_height, collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
 from .moves import CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, Move
 
@@ -33,7 +33,7 @@ def _detect(s, n_active: int) -> list[Region]:
     if n_active == 0:
         return []
     geom = s.geom
-    shifts = geom.terr_expand
+    flood = geom.terr_flood
     kbb = s.kbb
     players = range(1, s.num_players + 1)
     open_all = geom.valid_bb & ~s.cbb
@@ -45,13 +45,16 @@ def _detect(s, n_active: int) -> list[Region]:
         open_bb = open_all & ~mb
         rest = open_bb
         while rest:
-            comp = flood(rest & -rest, open_bb, shifts)
+            comp = flood(rest & -rest, open_bb)
             rest &= ~comp
             if sum(1 for p in players if comp & kbb[p]) < n_active and comp not in found:
                 found[comp] = colour
-    rest = open_all
+    controllers = [p for p in players if kbb[p]]
+    if n_active > 1 and not s.cbb and len(controllers) == 1 and open_all not in found:
+        found[open_all] = controllers[0]  # no walls at all: the board is one component
+    rest = open_all if s.cbb and n_active > 1 else 0
     while rest:
-        comp = flood(rest & -rest, open_all, shifts)
+        comp = flood(rest & -rest, open_all)
         rest &= ~comp
         rep = [p for p in players if comp & kbb[p]]
         if len(rep) == 1 and n_active > 1 and comp not in found:
@@ -72,7 +75,7 @@ def _buried_outside(s, player: int, region: frozenset) -> list[int]:
 def can_pay_outside(s, player: int, region: frozenset, recovery: bool) -> bool:
     if recovery:
         return bool(_buried_outside(s, player, region))
-    return any(c not in region for c in s.ctrl[player])
+    return any(c not in region for c in s.controlled_cells(player))
 
 
 def processable_regions(s, player: int) -> list[Region]:
@@ -137,7 +140,7 @@ def self_elimination_moves(s, player: int) -> list[Move]:
     if s.pending_context == ELIM_RECOVERY:
         cells = _buried_outside(s, player, region)
     else:
-        cells = sorted(c for c in s.ctrl[player] if c not in region)
+        cells = [c for c in s.controlled_cells(player) if c not in region]
     return [Move(ELIMINATE_RINGS_FROM_STACK, player, to=coords[c], context=s.pending_context) for c in cells]
 
 

@@ -14,7 +14,7 @@ from .state import (COMPLETED, GAME_OVER, LAST_PLAYER_STANDING, RING_ELIMINATION
 def has_real_action(s, player: int) -> bool:
     """A legal placement, non-capture move or capture (recovery, skips and decisions do not count)."""
     stacks = s.stacks
-    for c in s.ctrl[player]:
+    for c in s.controlled_cells(player):
         rings = stacks[c]
         h = len(rings)
         if can_move(s, c, h) or can_capture(s, c, h, cap_height(rings)):
@@ -45,7 +45,7 @@ def check_victory(s) -> bool:
         if t >= s.territory_threshold and t > total - t:
             end_game(s, p, TERRITORY_CONTROL)
             return True
-    controllers = [p for p in players if s.ctrl[p]]
+    controllers = [p for p in players if s.kbb[p]]
     if controllers:
         if len(controllers) == 1:
             c = controllers[0]
@@ -66,7 +66,7 @@ def _stalemate(s) -> None:
     scores = [0] + [s.eliminated[p] + s.rings_in_hand[p] for p in range(1, n + 1)]
     s.stalemate_scores = scores
     tied = list(range(1, n + 1))
-    for key in (lambda p: s.coll_count[p], lambda p: scores[p], lambda p: len(s.mcells[p])):
+    for key in (lambda p: s.coll_count[p], lambda p: scores[p], lambda p: s.mbb[p].bit_count()):
         best = max(key(p) for p in tied)
         tied = [p for p in tied if key(p) == best]
         if len(tied) == 1:
@@ -89,7 +89,7 @@ def ranking(s) -> list[int]:
     never = float("inf")
 
     def key(p):
-        return (1 if p == s.winner else 0, s.coll_count[p], scores[p], len(s.mcells[p]),
+        return (1 if p == s.winner else 0, s.coll_count[p], scores[p], s.mbb[p].bit_count(),
                 never if s.gone_at[p] < 0 else s.gone_at[p])
 
     keys = {p: key(p) for p in range(1, n + 1)}
