@@ -8,7 +8,7 @@ Public API::
         state = apply_move(state, random.choice(legal_moves(state)))
 """
 
-from .api import apply_move, resolve_move
+from .api import apply_move, force_move, resolve_move
 from .errors import IllegalMoveError, StateFormatError
 from .geometry import BOARD_TYPES, Geometry, geometry, line_length
 from .initial import new_game
@@ -21,7 +21,7 @@ from .zobrist import compute_zobrist
 
 __all__ = [
     "BOARD_TYPES", "BOOKKEEPING_TYPES", "MOVE_TYPES", "GameConfig", "GameState", "Geometry", "IllegalMoveError",
-    "Move", "StateFormatError", "apply_in_place", "apply_move", "compute_zobrist", "geometry", "legal_moves",
+    "Move", "StateFormatError", "apply_in_place", "apply_move", "force_move", "compute_zobrist", "geometry", "legal_moves",
     "line_length", "move_from_json", "move_to_json", "new_game", "replay", "resolve_move", "state_from_json",
     "state_to_json",
 ]

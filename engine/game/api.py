@@ -9,13 +9,16 @@ a territory region named by one cell); matching treats those as wildcards.
 from __future__ import annotations
 
 from .capture import capture_moves
+from .lines import find_lines
+from .territory import find_regions
 from .errors import IllegalMoveError
-from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, LEGACY_ALIASES,
-                    MOVE_STACK, OVERTAKING_CAPTURE, PLACE_RING, PROCESS_LINE, RECOVERY_LINE, RECOVERY_SLIDE, Move)
+from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE, ELIM_RECOVERY,
+                    ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, LEGACY_ALIASES, MOVE_STACK, OVERTAKING_CAPTURE,
+                    PLACE_RING, PROCESS_LINE, RECOVERY_LINE, RECOVERY_SLIDE, Move)
 from .movement import move_stack_moves
 from .phases import _movers, apply_in_place, legal_moves
 from .placement import placement_moves
-from .state import CAPTURE, COMPLETED, MOVEMENT, RING_PLACEMENT, GameState
+from .state import CAPTURE, COMPLETED, LINE_PROCESSING, MOVEMENT, RING_PLACEMENT, GameState
 
 
 def apply_move(state: GameState, move: Move) -> GameState:
@@ -24,6 +27,44 @@ def apply_move(state: GameState, move: Move) -> GameState:
     new = state.clone()
     apply_in_place(new, legal)
     return new
+
+
+def force_move(state: GameState, move: Move) -> GameState:
+    """Apply ``move`` as given, even one the generator would not list: for replaying data from
+    other engines (the contract vectors) whose moves are applied there without validation.
+
+    A move that resolves to a legal one is applied as that move; otherwise its omitted fields are
+    filled in the way the reference engines infer them and its effects are applied as stated.
+    """
+    try:
+        legal = resolve_move(state, move)
+    except IllegalMoveError:
+        if state.status == COMPLETED:
+            raise
+        legal = _complete(state, _canonical(state, move))
+    new = state.clone()
+    apply_in_place(new, legal)
+    return new
+
+
+def _complete(state: GameState, m: Move) -> Move:
+    """Fill the fields a payload may omit, for ``force_move``."""
+    t = m.type
+    if t == ELIMINATE_RINGS_FROM_STACK and m.context is None:
+        ctx = ELIM_LINE if state.phase == LINE_PROCESSING else state.pending_context or (
+            ELIM_RECOVERY if state.turn_recovery else ELIM_TERRITORY)
+        return m._replace(context=ctx)
+    if t == CHOOSE_TERRITORY_OPTION and not m.region and m.to is not None:
+        cell = state.geom.index[m.to]
+        cells = next((sorted(r) for r, _ in find_regions(state) if cell in r), [cell])
+        return m._replace(region=tuple(state.geom.coords[c] for c in cells))
+    if t in _LINE_TYPES and not m.line and m.to is not None:
+        cell = state.geom.index[m.to]
+        line = next((ln for ln in find_lines(state, state.current_player) if cell in ln), (cell,))
+        m = m._replace(line=tuple(state.geom.coords[c] for c in line))
+    if t == PLACE_RING and not m.count:
+        return m._replace(count=1)
+    return m
 
 
 def resolve_move(state: GameState, move: Move) -> Move:

@@ -72,13 +72,15 @@ def recovery_moves(s, player: int) -> list[Move]:
     if slides:
         for m, d, run in slides:
             pos = tuple(coords[c] for c in run)
-            for e in extract:
-                out.append(Move(RECOVERY_SLIDE, player, to=coords[d], from_=coords[m], recovery_mode=RECOVERY_LINE,
-                                recovery_option=1, collapsed=pos, extraction=e))
             if len(run) > L:
+                # Option 2 first: a slide that names no option on an overlength line means the
+                # free option, collapsing the first L cells (as the reference engines read it).
                 for i in range(len(run) - L + 1):
                     out.append(Move(RECOVERY_SLIDE, player, to=coords[d], from_=coords[m],
                                     recovery_mode=RECOVERY_LINE, recovery_option=2, collapsed=pos[i:i + L]))
+            for e in extract:
+                out.append(Move(RECOVERY_SLIDE, player, to=coords[d], from_=coords[m], recovery_mode=RECOVERY_LINE,
+                                recovery_option=1, collapsed=pos, extraction=e))
     else:
         stacks, markers, collapsed = s.stacks, s.markers, s.collapsed
         for m in s.marker_cells(player):

@@ -104,7 +104,8 @@ def move_from_json(obj: dict) -> Move:
     regions = obj.get("disconnectedRegions") or []
     collapsed = obj.get("collapsedMarkers") if t != RECOVERY_SLIDE else obj.get("collapsePositions")
     extraction = obj.get("extractionStacks") or []
-    option = obj.get("recoveryOption", obj.get("option")) if t == RECOVERY_SLIDE else 0
+    # The legacy "option" field is ignored, as the reference engines do (docs/RULES.md).
+    option = obj.get("recoveryOption") if t == RECOVERY_SLIDE else 0
     return Move(
         type=t,
         player=int(obj.get("player") or 0),
