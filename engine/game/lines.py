@@ -8,14 +8,37 @@ offers Option 1 (collapse all, one ring owed) or Option 2 (collapse any L consec
 from __future__ import annotations
 
 from .board import collapse
+from .geometry import step_back
 from .moves import CHOOSE_LINE_OPTION, PROCESS_LINE, Move
 
 
-def find_lines(s, player: int, markers_override=None) -> list[tuple[int, ...]]:
-    """Every maximal run (cells in axis order) of ``player``'s markers of length >= L."""
+def has_line(s, player: int) -> bool:
+    """Bitboard test: does ``player`` have L markers in a row along some line axis?"""
     geom = s.geom
-    markers = s.markers if markers_override is None else markers_override
-    cells = s.marker_cells(player) if markers_override is None else [c for c, m in enumerate(markers) if m == player]
+    mb = s.mbb[player]
+    L = s.line_length
+    if mb.bit_count() < L:
+        return False
+    shifts, opp = geom.dir_shifts, geom.opposite
+    for d in geom.line_axes:
+        back = shifts[opp[d]]
+        run = mb
+        for _ in range(L - 1):
+            run = mb & step_back(run, back)
+            if not run:
+                break
+        else:
+            return True
+    return False
+
+
+def find_lines(s, player: int) -> list[tuple[int, ...]]:
+    """Every maximal run (cells in axis order) of ``player``'s markers of length >= L."""
+    if not has_line(s, player):
+        return []
+    geom = s.geom
+    markers = s.markers
+    cells = s.marker_cells(player)
     L = s.line_length
     rays, opp = geom.rays, geom.opposite
     out = []

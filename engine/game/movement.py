@@ -56,9 +56,16 @@ def can_move(s, frm: int, height: int) -> bool:
 
 
 def move_stack_moves(s, player: int, frm: int) -> list[Move]:
-    coords = s.geom.coords
-    f = coords[frm]
-    return [Move(MOVE_STACK, player, to=coords[c], from_=f) for c in move_targets(s, frm, len(s.stacks[frm]))]
+    geom = s.geom
+    memo = geom.memo
+    out = []
+    for c in move_targets(s, frm, len(s.stacks[frm])):
+        key = (MOVE_STACK, player, frm, c)
+        m = memo.get(key)
+        if m is None:
+            m = memo[key] = Move(MOVE_STACK, player, to=geom.coords[c], from_=geom.coords[frm])
+        out.append(m)
+    return out
 
 
 def mark_path(s, player: int, path) -> None:

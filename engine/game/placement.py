@@ -41,14 +41,14 @@ def movable_masks(s, max_height: int) -> list[int]:
 
 
 def _place_table(geom, player: int):
-    """Prebuilt place_ring moves: table[cell] = (count 1, count 2, count 3)."""
+    """Prebuilt place_ring moves: table[k][cell] = the moves placing 1..k rings there."""
     key = ("place", player)
     table = geom.memo.get(key)
     if table is None:
         coords = geom.coords
-        table = geom.memo[key] = tuple(
-            tuple(Move(PLACE_RING, player, to=coords[c], count=n) for n in range(1, MAX_ON_EMPTY + 1))
-            for c in range(geom.num_cells))
+        rows = [tuple(Move(PLACE_RING, player, to=coords[c], count=n) for n in range(1, MAX_ON_EMPTY + 1))
+                for c in range(geom.num_cells)]
+        table = geom.memo[key] = [None] + [tuple(r[:k] for r in rows) for k in range(1, MAX_ON_EMPTY + 1)]
     return table
 
 
@@ -68,24 +68,22 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
     k = min(MAX_ON_EMPTY, hand)
     masks = movable_masks(s, k)
     table = _place_table(geom, player)
-    stacks, markers, collapsed, bit = s.stacks, s.markers, s.collapsed, geom.bit
+    full, ones = table[k], table[1]
+    empty = geom.valid_bb & ~(s.sbb | s.cbb | _marker_bb(s))
+    easy = empty & masks[k]  # movable at every height up to k (the masks shrink with height)
+    sbb = s.sbb
+    stacks, bit = s.stacks, geom.bit
     out = []
     for c in (range(geom.num_cells) if cells is None else cells):
-        if collapsed[c] or markers[c]:
-            continue
-        rings = stacks[c]
-        row = table[c]
-        if rings is not None:
-            if _stack_alive(s, c, rings, player):
-                out.append(row[0])
-            continue
         b = bit[c]
-        if masks[k] & b:  # movable at every height up to k (the masks shrink with height)
-            out.extend(row[:k])
-            continue
-        for n in range(1, k + 1):
-            if masks[n] & b or can_capture(s, c, n, n):
-                out.append(row[n - 1])
+        if b & easy:
+            out.extend(full[c])
+        elif b & empty:
+            for n in range(1, k + 1):
+                if masks[n] & b or can_capture(s, c, n, n):
+                    out.append(full[c][n - 1])
+        elif b & sbb and _stack_alive(s, c, stacks[c], player):
+            out.append(ones[c][0])
     return out
 
 
