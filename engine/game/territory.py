@@ -29,36 +29,54 @@ def find_regions(s) -> list[Region]:
     return regions
 
 
+_COMPONENT_CACHE_LIMIT = 50_000
+
+
+def components(geom, open_bb: int) -> tuple[int, ...]:
+    """The territory-connected components of ``open_bb`` (bitboards), memoised per board.
+
+    Between two turns most walls are unchanged (only the mover's markers and, rarely, the
+    collapsed cells change), so most lookups hit.
+    """
+    cache = geom.memo.get("components")
+    if cache is None:
+        cache = geom.memo["components"] = {}
+    comps = cache.get(open_bb)
+    if comps is None:
+        if len(cache) >= _COMPONENT_CACHE_LIMIT:
+            cache.clear()
+        flood = geom.terr_flood
+        out = []
+        rest = open_bb
+        while rest:
+            comp = flood(rest & -rest, open_bb)
+            rest &= ~comp
+            out.append(comp)
+        comps = cache[open_bb] = tuple(out)
+    return comps
+
+
 def _detect(s, n_active: int) -> list[Region]:
     if n_active == 0:
         return []
     geom = s.geom
-    flood = geom.terr_flood
     kbb = s.kbb
     players = range(1, s.num_players + 1)
+    holders = [p for p in players if kbb[p]]
     open_all = geom.valid_bb & ~s.cbb
     found: dict[int, int] = {}
     for colour in players:
         mb = s.mbb[colour]
         if not mb:
             continue
-        open_bb = open_all & ~mb
-        rest = open_bb
-        while rest:
-            comp = flood(rest & -rest, open_bb)
-            rest &= ~comp
-            if sum(1 for p in players if comp & kbb[p]) < n_active and comp not in found:
+        for comp in components(geom, open_all & ~mb):
+            if comp not in found and sum(1 for p in holders if comp & kbb[p]) < n_active:
                 found[comp] = colour
-    controllers = [p for p in players if kbb[p]]
-    if n_active > 1 and not s.cbb and len(controllers) == 1 and open_all not in found:
-        found[open_all] = controllers[0]  # no walls at all: the board is one component
-    rest = open_all if s.cbb and n_active > 1 else 0
-    while rest:
-        comp = flood(rest & -rest, open_all)
-        rest &= ~comp
-        rep = [p for p in players if comp & kbb[p]]
-        if len(rep) == 1 and n_active > 1 and comp not in found:
-            found[comp] = rep[0]
+    if n_active > 1:
+        for comp in components(geom, open_all):
+            rep = [p for p in holders if comp & kbb[p]]
+            if len(rep) == 1 and comp not in found:
+                found[comp] = rep[0]
     pos_cell = geom.pos_cell
     return [(frozenset(bit_cells(comp, pos_cell)), owner) for comp, owner in found.items()]
 
