@@ -70,10 +70,8 @@ def _complete(state: GameState, m: Move) -> Move:
 def resolve_move(state: GameState, move: Move) -> Move:
     """The legal move of ``state`` that ``move`` denotes, or IllegalMoveError saying why none does."""
     cached = state._legal
-    if cached is not None:
-        for m in cached:
-            if m is move:
-                return m
+    if cached is not None and move in cached:  # equal to a generated move: legal as it stands
+        return move
     if state.status == COMPLETED:
         raise IllegalMoveError(f"the game is over (winner: player {state.winner}); no move is legal")
     if move.player and move.player != state.current_player:

@@ -21,9 +21,11 @@ def set_stack(s, cell: int, rings: tuple[int, ...] | None) -> None:
         z ^= stack_key(cell, rings)
         s.kbb[rings[-1]] |= b
         s.stacks[cell] = rings
+        s.caps[cell] = cap_height(rings)
         s.sbb |= b
     else:
         s.stacks[cell] = None
+        s.caps[cell] = 0
         s.sbb &= ~b
     s.zboard = z
 

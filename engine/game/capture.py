@@ -8,14 +8,14 @@ of the attacker; it stays in play.
 
 from __future__ import annotations
 
-from .board import cap_height, set_marker, set_stack
+from .board import set_marker, set_stack
 from .movement import land, mark_path, ray_direction
 from .moves import Move
 
 
 def capture_segments(s, frm: int, height: int, cap: int) -> list[tuple[int, int]]:
     """All (target, landing) pairs for an attacker of ``height``/``cap`` on ``frm``."""
-    stacks, collapsed = s.stacks, s.collapsed
+    stacks, collapsed, caps = s.stacks, s.collapsed, s.caps
     out = []
     for ray in s.geom.rays[frm]:
         n = len(ray)
@@ -23,9 +23,8 @@ def capture_segments(s, frm: int, height: int, cap: int) -> list[tuple[int, int]
             c = ray[i]
             if collapsed[c]:
                 break
-            t = stacks[c]
-            if t is not None:
-                if cap_height(t) <= cap:
+            if stacks[c] is not None:
+                if caps[c] <= cap:
                     for j in range(i + 1, n):
                         c2 = ray[j]
                         if collapsed[c2] or stacks[c2] is not None:
@@ -37,16 +36,15 @@ def capture_segments(s, frm: int, height: int, cap: int) -> list[tuple[int, int]
 
 
 def can_capture(s, frm: int, height: int, cap: int) -> bool:
-    stacks, collapsed = s.stacks, s.collapsed
+    stacks, collapsed, caps = s.stacks, s.collapsed, s.caps
     for ray in s.geom.rays[frm]:
         n = len(ray)
         for i in range(n):
             c = ray[i]
             if collapsed[c]:
                 break
-            t = stacks[c]
-            if t is not None:
-                if cap_height(t) <= cap:
+            if stacks[c] is not None:
+                if caps[c] <= cap:
                     for j in range(i + 1, n):
                         c2 = ray[j]
                         if collapsed[c2] or stacks[c2] is not None:
@@ -62,7 +60,7 @@ def capture_moves(s, player: int, frm: int, move_type: str) -> list[Move]:
     coords = s.geom.coords
     f = coords[frm]
     return [Move(move_type, player, to=coords[l], from_=f, target=coords[t])
-            for t, l in capture_segments(s, frm, len(rings), cap_height(rings))]
+            for t, l in capture_segments(s, frm, len(rings), s.caps[frm])]
 
 
 def apply_capture(s, player: int, frm: int, target: int, landing: int) -> None:

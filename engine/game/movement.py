@@ -12,6 +12,15 @@ from .moves import MOVE_STACK, Move
 
 def ray_direction(geom, frm: int, to: int) -> tuple[int, int]:
     """(direction index, distance) of the straight ray from ``frm`` to ``to``; (-1, 0) if none."""
+    memo = geom.memo
+    key = ("ray", frm, to)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _ray_direction(geom, frm, to)
+    return found
+
+
+def _ray_direction(geom, frm: int, to: int) -> tuple[int, int]:
     a, b = geom.coords[frm], geom.coords[to]
     delta = tuple(y - x for x, y in zip(a, b))
     dist = max(abs(v) for v in delta)

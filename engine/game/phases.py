@@ -7,7 +7,7 @@ a complete canonical game. Transitions follow the current reference engines (doc
 
 from __future__ import annotations
 
-from .board import cap_height, remove_top_rings
+from .board import remove_top_rings
 from .capture import apply_capture, can_capture, capture_moves
 from .errors import IllegalMoveError
 from .lines import apply_line, find_lines, line_moves
@@ -42,7 +42,7 @@ def any_stack_action(s, player: int) -> bool:
     for c in s.controlled_cells(player):
         rings = stacks[c]
         h = len(rings)
-        if can_move(s, c, h) or can_capture(s, c, h, cap_height(rings)):
+        if can_move(s, c, h) or can_capture(s, c, h, s.caps[c]):
             return True
     return False
 
@@ -173,7 +173,7 @@ def apply_in_place(s, m: Move) -> None:
         turn_over = _exit_territory(s, p)
     elif t == FORCED_ELIMINATION:
         cell = idx[m.to]
-        remove_top_rings(s, cell, cap_height(s.stacks[cell]), p)
+        remove_top_rings(s, cell, s.caps[cell], p)
         turn_over = True
     else:
         raise IllegalMoveError(f"unknown move type {t!r}")
@@ -187,7 +187,7 @@ def _after_landing(s, p: int, to: int, next_phase: str) -> None:
     if s.must_move_from >= 0:
         s.must_move_from = to
     rings = s.stacks[to]
-    if rings is not None and rings[-1] == p and can_capture(s, to, len(rings), cap_height(rings)):
+    if rings is not None and rings[-1] == p and can_capture(s, to, len(rings), s.caps[to]):
         s.chain_pos = to
         s.phase = next_phase
     else:

@@ -55,7 +55,7 @@ def _place_table(geom, player: int):
 def _stack_alive(s, c: int, rings: tuple[int, ...], player: int) -> bool:
     """Would one more ``player`` ring on the stack at ``c`` leave it a move or capture?"""
     h = len(rings) + 1
-    cap = cap_height(rings) + 1 if rings[-1] == player else 1
+    cap = s.caps[c] + 1 if rings[-1] == player else 1
     return can_move(s, c, h) or can_capture(s, c, h, cap)
 
 

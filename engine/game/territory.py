@@ -10,7 +10,7 @@ stacks) than own rings on the board.
 from __future__ import annotations
 
 from .geometry import bit_cells
-from .board import cap_height, collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
+from .board import collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
 from .moves import CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, Move
 
 Region = tuple[frozenset, int]  # (cells, controlling player: border colour or sole represented player)
@@ -166,6 +166,6 @@ def apply_self_elimination(s, player: int, cell: int, context: str) -> None:
     if context == ELIM_RECOVERY:
         extract_bottom_ring(s, cell, player)
     else:
-        remove_top_rings(s, cell, cap_height(s.stacks[cell]), player)
+        remove_top_rings(s, cell, s.caps[cell], player)
     s.pending_region = None
     s.pending_context = None

@@ -3,7 +3,7 @@ global stalemate and the ranking of all players."""
 
 from __future__ import annotations
 
-from .board import cap_height, has_material
+from .board import has_material
 from .capture import can_capture
 from .movement import can_move
 from .placement import has_placement
@@ -17,7 +17,7 @@ def has_real_action(s, player: int) -> bool:
     for c in s.controlled_cells(player):
         rings = stacks[c]
         h = len(rings)
-        if can_move(s, c, h) or can_capture(s, c, h, cap_height(rings)):
+        if can_move(s, c, h) or can_capture(s, c, h, s.caps[c]):
             return True
     return has_placement(s, player)
 
