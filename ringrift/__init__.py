@@ -1,0 +1,1 @@
+"""RingRift Forge command line (`ringrift`): thin entry points over the `engine` library."""

@@ -1,0 +1,67 @@
+"""The `ringrift` command line: a small dispatcher over subcommand modules.
+
+Adding a subcommand takes one module and one entry:
+
+1. Write `ringrift/<name>.py` exposing
+
+       def add_arguments(parser: argparse.ArgumentParser) -> None: ...
+       def run(args: argparse.Namespace) -> int: ...          # the exit code
+
+   Keep heavy imports (engine, torch, prefect) inside `run`, so `ringrift --help` stays fast and
+   works even when an optional part is missing or broken.
+2. Add one line to `SUBCOMMANDS` below: name -> (module path, one-line help).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name -> (module exposing add_arguments(parser) and run(args) -> int, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("ringrift.demo", "play random games on each board and print a summary table"),
+    # "soak": ("ringrift.soak", "..."),                (planned)
+    # "conformance": ("ringrift.conformance", "..."),  (planned)
+}
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("ringrift-forge")
+    except Exception:  # not installed (running from a bare checkout)
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ringrift",
+        description="RingRift Forge: rules engine and self-improvement pipeline for RingRift.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_path, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_path)
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(sp)
+        sp.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `ringrift demo | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run the whole test suite on 2 workers. Extra args go to pytest
+# (e.g. `bash scripts/test.sh -m "not slow"`, `bash scripts/test.sh tests/game -x`).
+# pytest's exit code is passed through unchanged (5 = no tests collected is a failure here).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/scripts/bootstrap.sh"
+cd "$ROOT"
+exec "$ROOT/.venv/bin/python" -m pytest -n 2 "$@"
