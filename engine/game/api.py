@@ -13,7 +13,7 @@ from .lines import find_lines
 from .territory import find_regions
 from .errors import IllegalMoveError
 from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE, ELIM_RECOVERY,
-                    ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, LEGACY_ALIASES, MOVE_STACK, OVERTAKING_CAPTURE,
+                    ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, LEGACY_ALIASES, MOVE_STACK, OVERTAKING_CAPTURE,
                     PLACE_RING, PROCESS_LINE, RECOVERY_LINE, RECOVERY_SLIDE, Move)
 from .movement import move_stack_moves
 from .phases import _movers, apply_in_place, legal_moves
@@ -39,9 +39,10 @@ def force_move(state: GameState, move: Move) -> GameState:
     try:
         legal = resolve_move(state, move)
     except IllegalMoveError:
-        if state.status == COMPLETED:
+        if state.status == COMPLETED or (move.player and move.player != state.current_player):
             raise
         legal = _complete(state, _canonical(state, move))
+        _check_applicable(state, legal)
     new = state.clone()
     apply_in_place(new, legal)
     return new
@@ -65,6 +66,36 @@ def _complete(state: GameState, m: Move) -> Move:
     if t == PLACE_RING and not m.count:
         return m._replace(count=1)
     return m
+
+
+def _check_applicable(state: GameState, m: Move) -> None:
+    """The structural preconditions without which a move's effects are undefined."""
+    idx = state.geom.index
+    p = state.current_player
+    t = m.type
+
+    def stack(c):
+        return None if c is None else state.stacks[idx[c]]
+
+    problem = None
+    if t in (MOVE_STACK, OVERTAKING_CAPTURE, CONTINUE_CAPTURE_SEGMENT, RECOVERY_SLIDE) and m.from_ is None:
+        problem = "it has no origin"
+    elif t in (MOVE_STACK, OVERTAKING_CAPTURE, CONTINUE_CAPTURE_SEGMENT):
+        origin = stack(m.from_)
+        if origin is None or origin[-1] != p:
+            problem = f"no stack of player {p} at its origin"
+        elif t != MOVE_STACK and stack(m.target) is None:
+            problem = "no stack at its capture target"
+        elif m.to is None or stack(m.to) is not None or state.collapsed[idx[m.to]]:
+            problem = "its landing cell is occupied or collapsed"
+    elif t == PLACE_RING:
+        cell = idx[m.to]
+        if state.collapsed[cell] or state.markers[cell] or not 1 <= m.count <= state.rings_in_hand[p]:
+            problem = "the cell cannot take that many rings"
+    elif t in (ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION) and stack(m.to) is None:
+        problem = "there is no stack at its target"
+    if problem:
+        raise IllegalMoveError(f"{m}: cannot be applied even leniently: {problem}")
 
 
 def resolve_move(state: GameState, move: Move) -> Move:

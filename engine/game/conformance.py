@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m engine.game.conformance [FOLDER]
+    python -m engine.game.conformance [--strict] [FOLDER]
 
 prints one table row per vector (id, trusted?, outcome, mismatches) and a summary line, writes no
 files, and exits non-zero iff a trusted vector (``TRUSTED.txt``) does not pass. ``FOLDER`` is the
@@ -12,16 +12,21 @@ files; by default ``$RINGRIFT_CONFORMANCE_DIR``, else ``<repo root>/../shared/co
 How one vector is executed (``run_vector``; the Python-runner convention of VECTORS_FORMAT.md §5):
 
 1. ``state_from_json(input.state)``; S(before) is measured on ``state_to_json`` of that state.
-2. Apply ``input.move`` (or ``input.initialMove``) with ``apply_move``; an ``IllegalMoveError`` (or
-   any other exception) makes the outcome ``error``.
+2. Apply ``input.move`` (or ``input.initialMove``) with ``apply_move``. If the move generator
+   rejects it (``IllegalMoveError``), it is applied with ``force_move`` instead -- the reference
+   runners apply vector moves without validation, and ``force_move`` exists for exactly this -- and
+   the result is marked ``forced`` (shown as ``pass (forced)`` etc., with the rejection reason in the
+   notes). With ``force=False`` (CLI ``--strict``) a rejected move makes the outcome ``error``. Any
+   other exception is an ``error`` too.
 3. Chain resolution: if the state is now in ``chain_capture`` and neither the expected
    ``currentPhase`` is ``chain_capture`` nor the expected status ``awaiting_decision``, apply
    ``continue_capture_segment`` moves until the chain ends. The next segment is the first entry of
    ``input.expectedChainSequence`` not yet executed, matched against the legal continuations by
    (from, captureTarget, landing); when the vector has no sequence, the sequence is exhausted, or
    the listed segment is not legal, the continuation whose landing is closest to its target is
-   taken (ties: lowest (from, target, landing) key) -- in the last case an
-   ``expectedChainSequence`` mismatch is recorded as well.
+   taken (ties: lowest (from, target, landing) key) -- in the last case a mismatch
+   ``expectedChainSequence[i]`` (0-based index into the list) is recorded as well, and so is a
+   listed segment that is never reached because the chain ended first.
 4. Bookkeeping injection: unless the expected ``currentPhase`` is one of ``line_processing``,
    ``territory_processing``, ``chain_capture``, ``capture``, ``forced_elimination`` or the expected
    status is ``awaiting_decision``, apply ``no_line_action`` / ``no_territory_action`` while such a
@@ -142,6 +147,12 @@ class VectorResult:
     mismatches: tuple[Mismatch, ...] = ()
     error: str | None = None
     notes: tuple[str, ...] = ()
+    forced: bool = False  # the input move was illegal for the generator and applied with force_move
+
+    @property
+    def label(self) -> str:
+        """The outcome as shown in tables: ``pass``, ``pass (forced)``, ``fail (forced)``, ..."""
+        return f"{self.outcome} (forced)" if self.forced else self.outcome
 
     @property
     def first_problem(self) -> str:
@@ -234,12 +245,16 @@ def load_vectors(folder: str | os.PathLike) -> list[Vector]:
 
 
 def load_trusted(folder: str | os.PathLike) -> set[str]:
-    """Ids listed in ``TRUSTED.txt`` (in ``folder`` or, given the vectors folder, its parent).
+    """Ids listed in ``TRUSTED.txt`` (in ``folder`` or, given the ``contract-vectors-v2`` folder
+    itself, in its parent).
 
     One id per line; blank lines and ``#`` comments are ignored. Missing file -> empty set.
     """
     folder = Path(folder)
-    for cand in (folder / TRUSTED_FILE, folder.parent / TRUSTED_FILE):
+    cands = [folder / TRUSTED_FILE]
+    if folder.name == VECTORS_SUBDIR:
+        cands.append(folder.parent / TRUSTED_FILE)
+    for cand in cands:
         if cand.is_file():
             ids = set()
             for line in cand.read_text(encoding="utf-8").splitlines():
@@ -369,10 +384,11 @@ def pending_decision_type(state_json: dict, legal_types: Iterable[str]) -> str |
     decision; the other names are this runner's):
 
     - game not active -> None
-    - ``line_processing``: any ``process_line`` / ``choose_line_option`` legal ->
-      ``select_line_to_process`` (also for a single exact-length line: hex8 four_marker_line);
-      only ``eliminate_rings_from_stack`` -> ``line_reward_elimination``; only ``no_line_action``
-      -> ``no_line_action``
+    - ``line_processing``: an owed line reward (only ``eliminate_rings_from_stack`` legal) ->
+      ``line_reward_elimination``; otherwise ``select_line_to_process``: the line step is the
+      decision owed, whether its options are lines or only the explicit ``no_line_action``
+      (docs/RULES.md, "Conformance vectors": the multiplayer line vectors expect this key after
+      a move whose own-marker collapses leave no line)
     - ``territory_processing``: ``choose_territory_option`` legal -> ``select_territory_region``;
       ``eliminate_rings_from_stack`` -> ``territory_self_elimination``; only
       ``no_territory_action`` -> ``no_territory_action``
@@ -385,12 +401,10 @@ def pending_decision_type(state_json: dict, legal_types: Iterable[str]) -> str |
     types = set(legal_types)
     phase = state_json.get("currentPhase")
     if phase == "line_processing":
-        if types & {"process_line", "choose_line_option"}:
-            return "select_line_to_process"
         if "eliminate_rings_from_stack" in types:
             return "line_reward_elimination"
-        if "no_line_action" in types:
-            return "no_line_action"
+        if types & {"process_line", "choose_line_option", "no_line_action"}:
+            return "select_line_to_process"
         return None
     if phase == "territory_processing":
         if "choose_territory_option" in types:
@@ -598,8 +612,13 @@ def pick_continuation(candidates: Sequence[tuple[str, str, str]], expected: tupl
 
 # -- running (engine-dependent) ------------------------------------------------------------------
 
-def run_vector(vector: Vector) -> VectorResult:
-    """Execute one vector (see the module docstring) and compare every stated expectation."""
+def run_vector(vector: Vector, force: bool = True) -> VectorResult:
+    """Execute one vector (see the module docstring) and compare every stated expectation.
+
+    ``force``: apply an input move that the move generator rejects with ``engine.game.force_move``
+    (as the reference runners do, which never validate vector moves); the result is then marked
+    ``forced``. With ``force=False`` such a move makes the outcome ``error``.
+    """
     if vector.run_skip_reason:
         return VectorResult(vector.id, SKIP, error=vector.run_skip_reason)
     try:
@@ -607,6 +626,7 @@ def run_vector(vector: Vector) -> VectorResult:
     except Exception as exc:  # the engine does not import: every vector errors the same way
         return VectorResult(vector.id, ERROR, error=f"engine.game does not import: {type(exc).__name__}: {exc}")
     notes: list[str] = []
+    forced = False
     stage = "deserialize input.state"
     try:
         state = eg.state_from_json(vector.state)
@@ -616,7 +636,16 @@ def run_vector(vector: Vector) -> VectorResult:
         move = eg.move_from_json(vector.move)
         mover = move.player or state.current_player
         stage = "apply the input move"
-        state = eg.apply_move(state, move)
+        try:
+            state = eg.apply_move(state, move)
+        except eg.IllegalMoveError as exc:
+            force_move = getattr(eg, "force_move", None)
+            if not force or force_move is None:
+                raise
+            notes.append(f"input move rejected by the generator ({exc}); applied with force_move")
+            stage = "force-apply the input move"
+            state = force_move(state, move)
+            forced = True
         after_move = eg.state_to_json(state)
         segments: list[tuple[str, str, str]] = []
         first = move_segment(vector.move, hex_board)
@@ -681,13 +710,14 @@ def run_vector(vector: Vector) -> VectorResult:
         if state.s_invariant() != s_invariant(after):
             notes.append(f"engine s_invariant() {state.s_invariant()} != JSON S {s_invariant(after)}")
     except Exception as exc:  # IllegalMoveError, StateFormatError, or an engine crash
-        return VectorResult(vector.id, ERROR, error=f"{stage}: {type(exc).__name__}: {exc}", notes=tuple(notes))
+        return VectorResult(vector.id, ERROR, error=f"{stage}: {type(exc).__name__}: {exc}", notes=tuple(notes),
+                            forced=forced)
 
     mismatches = extra + evaluate(vector, trace)
     status = observed_status(trace)
     if vector.expected_status and status != vector.expected_status:
         notes.append(f"status: expected {vector.expected_status}, observed {status} (not compared)")
-    return VectorResult(vector.id, FAIL if mismatches else PASS, tuple(mismatches), None, tuple(notes))
+    return VectorResult(vector.id, FAIL if mismatches else PASS, tuple(mismatches), None, tuple(notes), forced)
 
 
 def _seg_str(seg: tuple[str, str, str] | None) -> str:
@@ -697,9 +727,9 @@ def _seg_str(seg: tuple[str, str, str] | None) -> str:
     return f"{f} x {t} -> {land}"
 
 
-def run_all(folder: str | os.PathLike) -> ConformanceReport:
+def run_all(folder: str | os.PathLike, force: bool = True) -> ConformanceReport:
     vectors = load_vectors(folder)
-    return ConformanceReport(str(folder), tuple(vectors), tuple(run_vector(v) for v in vectors))
+    return ConformanceReport(str(folder), tuple(vectors), tuple(run_vector(v, force) for v in vectors))
 
 
 # -- reporting ------------------------------------------------------------------------------------
@@ -709,12 +739,16 @@ def _cell(text: str) -> str:
 
 
 def summarize(report: ConformanceReport, trusted: set[str]) -> dict[str, int]:
-    """Counts: total, pass/fail/error/skip, trusted_pass, trusted_bad (fail+error+skip), trusted_missing."""
+    """Counts: total, pass/fail/error/skip, forced, trusted_pass, trusted_bad (fail+error+skip),
+    trusted_forced (trusted vectors whose move had to be forced), trusted_missing."""
     ids = {r.id for r in report.results}
-    c = {"total": len(report.results), PASS: 0, FAIL: 0, ERROR: 0, SKIP: 0,
-         "trusted_pass": 0, "trusted_bad": 0, "trusted_missing": len(trusted - ids)}
+    c = {"total": len(report.results), PASS: 0, FAIL: 0, ERROR: 0, SKIP: 0, "forced": 0,
+         "trusted_pass": 0, "trusted_bad": 0, "trusted_forced": 0, "trusted_missing": len(trusted - ids)}
     for r in report.results:
         c[r.outcome] += 1
+        c["forced"] += r.forced
+        if r.id in trusted:
+            c["trusted_forced"] += r.forced
         if r.id in trusted:
             c["trusted_pass" if r.outcome == PASS else "trusted_bad"] += 1
     return c
@@ -722,8 +756,11 @@ def summarize(report: ConformanceReport, trusted: set[str]) -> dict[str, int]:
 
 def summary_line(report: ConformanceReport, trusted: set[str]) -> str:
     c = summarize(report, trusted)
-    line = (f"{c['total']} vectors: {c[PASS]} pass, {c[FAIL]} fail, {c[ERROR]} error, {c[SKIP]} skipped; "
+    forced = f" ({c['forced']} with a forced input move)" if c["forced"] else ""
+    line = (f"{c['total']} vectors: {c[PASS]} pass, {c[FAIL]} fail, {c[ERROR]} error, {c[SKIP]} skipped{forced}; "
             f"trusted {c['trusted_pass']}/{len(trusted)} pass")
+    if c["trusted_forced"]:
+        line += f" ({c['trusted_forced']} trusted with a forced input move)"
     if c["trusted_missing"]:
         line += f", {c['trusted_missing']} trusted id(s) missing from the vectors"
     return line
@@ -746,7 +783,7 @@ def format_report(report: ConformanceReport, trusted: set[str], notes: bool = Fa
     rows = [head, sep]
     for r in report.results:
         problems = r.error if r.error else "; ".join(format_mismatch(m) for m in r.mismatches)
-        row = f"| {r.id} | {'yes' if r.id in trusted else 'no'} | {r.outcome} | {_cell(problems or '')} |"
+        row = f"| {r.id} | {'yes' if r.id in trusted else 'no'} | {r.label} | {_cell(problems or '')} |"
         if notes:
             row += f" {_cell('; '.join(r.notes))} |"
         rows.append(row)
@@ -759,20 +796,24 @@ def format_report(report: ConformanceReport, trusted: set[str], notes: bool = Fa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m engine.game.conformance [FOLDER]``: print the table and the summary line.
+    """``python -m engine.game.conformance [--strict] [FOLDER]``: print the table and the summary line.
+
+    ``--strict``: do not force input moves the move generator rejects (they become errors).
 
     Exit status: 0 if every trusted vector passes, 1 if one fails/errors/is missing, 2 if the
     folder does not exist or the arguments are wrong.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) > 1 or any(a in ("-h", "--help") for a in args):
-        print("usage: python -m engine.game.conformance [FOLDER]", file=sys.stderr)
+    strict = "--strict" in args
+    args = [a for a in args if a != "--strict"]
+    if len(args) > 1 or any(a.startswith("-") for a in args):
+        print("usage: python -m engine.game.conformance [--strict] [FOLDER]", file=sys.stderr)
         return 2
     folder = Path(args[0]) if args else default_folder()
     if not vectors_dir(folder).is_dir():
         print(f"conformance folder not found: {folder} (set {ENV_DIR} or pass the folder)", file=sys.stderr)
         return 2
-    report = run_all(folder)
+    report = run_all(folder, force=not strict)
     trusted = load_trusted(folder)
     print(format_report(report, trusted))
     return 0 if trusted_ok(report, trusted) else 1
