@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .board import cap_height, set_stack
 from .capture import can_capture
-from .geometry import step_back
+from .geometry import bit_cells, step_back
 from .movement import can_move
 from .moves import PLACE_RING, Move
 
@@ -66,13 +66,14 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
         return []
     geom = s.geom
     k = min(MAX_ON_EMPTY, hand)
-    masks = movable_masks(s, k)
+    stacks, bit = s.stacks, geom.bit
+    tallest = max((len(stacks[c]) for c in bit_cells(s.sbb, geom.pos_cell)), default=0)
+    masks = movable_masks(s, max(k, tallest + 1))
     table = _place_table(geom, player)
     full, ones = table[k], table[1]
     empty = geom.valid_bb & ~(s.sbb | s.cbb | _marker_bb(s))
     easy = empty & masks[k]  # movable at every height up to k (the masks shrink with height)
     sbb = s.sbb
-    stacks, bit = s.stacks, geom.bit
     out = []
     for c in (range(geom.num_cells) if cells is None else cells):
         b = bit[c]
@@ -82,8 +83,11 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
             for n in range(1, k + 1):
                 if masks[n] & b or can_capture(s, c, n, n):
                     out.append(full[c][n - 1])
-        elif b & sbb and _stack_alive(s, c, stacks[c], player):
-            out.append(ones[c][0])
+        elif b & sbb:
+            rings = stacks[c]
+            if masks[len(rings) + 1] & b or can_capture(
+                    s, c, len(rings) + 1, s.caps[c] + 1 if rings[-1] == player else 1):
+                out.append(ones[c][0])
     return out
 
 
