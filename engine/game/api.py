@@ -57,7 +57,7 @@ def _complete(state: GameState, m: Move) -> Move:
         return m._replace(context=ctx)
     if t == CHOOSE_TERRITORY_OPTION and not m.region and m.to is not None:
         cell = state.geom.index[m.to]
-        cells = next((sorted(r) for r, _ in find_regions(state) if cell in r), [cell])
+        cells = next((sorted(r.cells) for r in find_regions(state) if cell in r.cells), [cell])
         return m._replace(region=tuple(state.geom.coords[c] for c in cells))
     if t in _LINE_TYPES and not m.line and m.to is not None:
         cell = state.geom.index[m.to]

@@ -9,11 +9,16 @@ stacks) than own rings on the board.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .geometry import bit_cells
 from .board import collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
 from .moves import CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, Move
 
-Region = tuple[frozenset, int]  # (cells, controlling player: border colour or sole represented player)
+class Region(NamedTuple):
+    cells: frozenset  # cell ids
+    owner: int  # controlling player: the border colour, or the sole represented player
+    bb: int  # the same cells as a bitboard
 
 
 def find_regions(s) -> list[Region]:
@@ -78,7 +83,7 @@ def _detect(s, n_active: int) -> list[Region]:
             if len(rep) == 1 and comp not in found:
                 found[comp] = rep[0]
     pos_cell = geom.pos_cell
-    return [(frozenset(bit_cells(comp, pos_cell)), owner) for comp, owner in found.items()]
+    return [Region(frozenset(bit_cells(comp, pos_cell)), owner, comp) for comp, owner in found.items()]
 
 
 def _buried_outside(s, player: int, region: frozenset) -> list[int]:
@@ -90,21 +95,21 @@ def _buried_outside(s, player: int, region: frozenset) -> list[int]:
     return out
 
 
-def can_pay_outside(s, player: int, region: frozenset, recovery: bool) -> bool:
-    if recovery:
-        return bool(_buried_outside(s, player, region))
-    return any(c not in region for c in s.controlled_cells(player))
-
-
 def processable_regions(s, player: int) -> list[Region]:
-    rec = s.turn_recovery
-    return [r for r in find_regions(s) if can_pay_outside(s, player, r[0], rec)]
+    """Regions ``player`` can process now: it can pay the self-elimination from outside them."""
+    regions = find_regions(s)
+    if not regions:
+        return regions
+    if s.turn_recovery:
+        return [r for r in regions if _buried_outside(s, player, r.cells)]
+    own = s.kbb[player]
+    return [r for r in regions if own & ~r.bb]
 
 
 def region_moves(s, player: int) -> list[Move]:
     coords = s.geom.coords
     out = []
-    for cells, owner in processable_regions(s, player):
+    for cells, owner, _ in processable_regions(s, player):
         ordered = sorted(cells)
         out.append(Move(CHOOSE_TERRITORY_OPTION, player, to=coords[ordered[0]],
                         region=tuple(coords[c] for c in ordered), region_owner=owner))

@@ -34,18 +34,21 @@ def check_victory(s) -> bool:
     """Apply the R170 evaluation order; ends the game and returns True when someone has won."""
     n = s.num_players
     players = range(1, n + 1)
-    for p in players:
-        if s.eliminated[p] >= s.victory_threshold:
-            end_game(s, p, RING_ELIMINATION)
-            return True
+    if max(s.eliminated) >= s.victory_threshold:
+        for p in players:
+            if s.eliminated[p] >= s.victory_threshold:
+                end_game(s, p, RING_ELIMINATION)
+                return True
     coll = s.coll_count
-    total = sum(coll)
-    for p in players:
-        t = coll[p]
-        if t >= s.territory_threshold and t > total - t:
-            end_game(s, p, TERRITORY_CONTROL)
-            return True
-    controllers = [p for p in players if s.kbb[p]]
+    if max(coll) >= s.territory_threshold:
+        total = sum(coll)
+        for p in players:
+            t = coll[p]
+            if t >= s.territory_threshold and t > total - t:
+                end_game(s, p, TERRITORY_CONTROL)
+                return True
+    kbb = s.kbb
+    controllers = [p for p in players if kbb[p]]
     if controllers:
         if len(controllers) == 1:
             c = controllers[0]
