@@ -49,6 +49,7 @@ def empty_state(geom: Geometry, num_players: int, rings_per_player: int) -> Game
     s.territory_threshold = territory_threshold(n, num_players)
     s.line_length = line_length(geom.board_type, num_players)
     s.lps_rounds_required = LPS_ROUNDS_REQUIRED
+    s.early_lps = False
     s.swap_rule = False
     s.total_eliminated = 0
     s.must_move_from = -1
@@ -75,7 +76,8 @@ def empty_state(geom: Geometry, num_players: int, rings_per_player: int) -> Game
 
 
 def new_game(board: str, num_players: int, *, swap_rule: bool = False, rings_per_player: int | None = None,
-             lps_rounds_required: int = LPS_ROUNDS_REQUIRED, game_id: str = "") -> GameState:
+             lps_rounds_required: int = LPS_ROUNDS_REQUIRED, early_lps: bool = False,
+             game_id: str = "") -> GameState:
     """The initial state of a game: empty board, seat 1 to place, every hand full."""
     if num_players not in (2, 3, 4):
         raise ValueError(f"num_players must be 2, 3 or 4, got {num_players!r}")
@@ -87,5 +89,6 @@ def new_game(board: str, num_players: int, *, swap_rule: bool = False, rings_per
     s.swap_rule = bool(swap_rule) and num_players == 2
     s.swap_offered = s.swap_rule
     s.lps_rounds_required = lps_rounds_required
+    s.early_lps = bool(early_lps)
     s.game_id = game_id
     return s

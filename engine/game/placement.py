@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .board import cap_height, set_stack
 from .capture import can_capture
-from .geometry import bit_cells, step_back
 from .movement import can_move
 from .moves import PLACE_RING, Move
 
@@ -28,15 +27,26 @@ def movable_masks(s, max_height: int) -> list[int]:
     shifts = geom.dir_shifts
     opp = geom.opposite
     for d in range(len(shifts)):
-        back = shifts[opp[d]]
-        a1 = step_back(free, back)
-        run = a1
-        masks[1] |= run
-        for h in range(2, max_height + 1):
-            run = a1 & step_back(run, back)
-            if not run:
-                break
-            masks[h] |= run
+        sh, mask = shifts[opp[d]]
+        if sh > 0:
+            a1 = (free & mask) << sh
+            run = a1
+            masks[1] |= run
+            for h in range(2, max_height + 1):
+                run = a1 & ((run & mask) << sh)
+                if not run:
+                    break
+                masks[h] |= run
+        else:
+            sh = -sh
+            a1 = (free & mask) >> sh
+            run = a1
+            masks[1] |= run
+            for h in range(2, max_height + 1):
+                run = a1 & ((run & mask) >> sh)
+                if not run:
+                    break
+                masks[h] |= run
     return masks
 
 
@@ -67,8 +77,7 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
     geom = s.geom
     k = min(MAX_ON_EMPTY, hand)
     stacks, bit = s.stacks, geom.bit
-    tallest = max((len(stacks[c]) for c in bit_cells(s.sbb, geom.pos_cell)), default=0)
-    masks = movable_masks(s, max(k, tallest + 1))
+    masks = movable_masks(s, MAX_ON_EMPTY)
     table = _place_table(geom, player)
     full, ones = table[k], table[1]
     empty = geom.valid_bb & ~(s.sbb | s.cbb | _marker_bb(s))
@@ -85,8 +94,9 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
                     out.append(full[c][n - 1])
         elif b & sbb:
             rings = stacks[c]
-            if masks[len(rings) + 1] & b or can_capture(
-                    s, c, len(rings) + 1, s.caps[c] + 1 if rings[-1] == player else 1):
+            h = len(rings) + 1
+            if (masks[h] & b if h <= MAX_ON_EMPTY else can_move(s, c, h)) or can_capture(
+                    s, c, h, s.caps[c] + 1 if rings[-1] == player else 1):
                 out.append(ones[c][0])
     return out
 

@@ -162,7 +162,7 @@ def state_to_json(state: GameState) -> dict:
         "totalRingsEliminated": s.total_eliminated,
         "pendingLineRewardElimination": s.pending_line_reward,
         "rulesOptions": {"swapRuleEnabled": s.swap_rule, "ringsPerPlayer": s.rings_per_player,
-                         "lpsRoundsRequired": s.lps_rounds_required},
+                         "lpsRoundsRequired": s.lps_rounds_required, "earlyLastPlayerStanding": s.early_lps},
         "engine": {
             "lostRings": s.lost[1:],
             "pendingRegion": None if s.pending_region is None else [keys[c] for c in sorted(s.pending_region)],
@@ -256,6 +256,7 @@ def state_from_json(obj: dict) -> GameState:
     s.territory_threshold = int(terr) if terr is not None else territory_threshold(geom.num_cells, n)
     s.swap_rule = bool(opts.get("swapRuleEnabled", False)) and n == 2
     s.lps_rounds_required = int(opts.get("lpsRoundsRequired") or s.lps_rounds_required)
+    s.early_lps = bool(opts.get("earlyLastPlayerStanding", False))
 
     history = [move_from_json(m) for m in obj.get("moveHistory") or []]
     node = None

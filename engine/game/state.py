@@ -52,7 +52,7 @@ class GameState:
         "sbb", "cbb", "kbb", "mbb", "_regions",
         "current_player", "phase", "status", "winner", "victory_reason",
         "rings_per_player", "victory_threshold", "territory_threshold", "line_length",
-        "lps_rounds_required", "swap_rule",
+        "lps_rounds_required", "early_lps", "swap_rule",
         "total_eliminated", "must_move_from", "chain_pos", "pending_line_reward",
         "pending_region", "pending_context",
         "turn_changed", "turn_recovery", "turn_moves", "swap_offered",
@@ -88,6 +88,7 @@ class GameState:
     territory_threshold: int
     line_length: int
     lps_rounds_required: int
+    early_lps: bool  # the reference engines' immediate last-player-standing shortcut (docs/RULES.md)
     swap_rule: bool
     total_eliminated: int
     must_move_from: int  # cell id, -1 = none
@@ -177,6 +178,7 @@ class GameState:
         new.territory_threshold = self.territory_threshold
         new.line_length = self.line_length
         new.lps_rounds_required = self.lps_rounds_required
+        new.early_lps = self.early_lps
         new.swap_rule = self.swap_rule
         new.total_eliminated = self.total_eliminated
         new.must_move_from = self.must_move_from

@@ -50,7 +50,9 @@ def check_victory(s) -> bool:
     kbb = s.kbb
     controllers = [p for p in players if kbb[p]]
     if controllers:
-        if len(controllers) == 1:
+        # The spec's LPS needs three full rounds (R172); the immediate win when every opponent has
+        # no ring left is the reference engines' shortcut, off unless the game enables it.
+        if s.early_lps and len(controllers) == 1:
             c = controllers[0]
             if not any(has_material(s, q) for q in players if q != c):
                 end_game(s, c, LAST_PLAYER_STANDING)

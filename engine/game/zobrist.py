@@ -26,12 +26,22 @@ MARKER_KEY = [splitmix64(0x4D000000 + i) for i in range(_TABLE_CELLS * 5)]
 COLLAPSED_KEY = [splitmix64(0x43000000 + i) for i in range(_TABLE_CELLS * 5)]
 
 
+_STACK_KEYS: dict = {}
+_STACK_KEYS_LIMIT = 200_000
+
+
 def stack_key(cell: int, rings: tuple[int, ...]) -> int:
-    """Key of one stack (its full ring sequence) on one cell."""
-    h = _CELL_SEED[cell]
-    for r in rings:
-        h = ((h ^ r) * _FNV) & MASK
-    return splitmix64(h ^ len(rings))
+    """Key of one stack (its full ring sequence) on one cell (memoised: stacks recur constantly)."""
+    key = (cell, rings)
+    h = _STACK_KEYS.get(key)
+    if h is None:
+        if len(_STACK_KEYS) >= _STACK_KEYS_LIMIT:
+            _STACK_KEYS.clear()
+        h = _CELL_SEED[cell]
+        for r in rings:
+            h = ((h ^ r) * _FNV) & MASK
+        h = _STACK_KEYS[key] = splitmix64(h ^ len(rings))
+    return h
 
 
 def context_hash(state) -> int:

@@ -92,17 +92,37 @@ def test_territory_needs_more_than_all_opponents_combined():
 
 # -- early last-player-standing ---------------------------------------------------------------------
 
-def test_early_lps_when_every_opponent_has_no_ring_left():
+def _walled_in_p2(**extra):
     # P2 (no rings in hand) is walled in by cap-2 stacks it cannot capture; its forced elimination
     # removes its last ring while P1 controls every remaining stack.
     s = position(stacks={"0,0": [2], "1,0": [1, 1], "0,1": [1, 1], "1,1": [1, 1]}, hands=[10, 0],
-                 phase="ring_placement", current=2)
+                 phase="ring_placement", current=2, **extra)
     s = play(s, "no_placement_action", "no_movement_action", "no_line_action")
     assert s.phase == "forced_elimination"
-    s = play(s, "forced_elimination")
+    return play(s, "forced_elimination")
+
+
+def test_early_lps_when_enabled_and_every_opponent_has_no_ring_left():
+    s = _walled_in_p2(rulesOptions={"earlyLastPlayerStanding": True})
     assert s.status == "completed"
     assert s.winner == 1
     assert s.victory_reason == "last_player_standing"
+
+
+def test_without_early_lps_the_last_player_wins_after_three_rounds():
+    # Canonical R172 (the default): P1, alone with material, must hold the only real action for
+    # three full rounds; P2 is skipped as permanently eliminated, so each round is one P1 turn.
+    s = _walled_in_p2()
+    assert s.status == "active" and s.current_player == 1
+    turns = 0
+    while not s.is_over:
+        if s.phase == "ring_placement" and s.turn_moves == 0:
+            turns += 1
+        s = apply_move(s, legal_moves(s)[0])
+        assert s.current_player == 1 or s.is_over
+    assert s.winner == 1
+    assert s.victory_reason == "last_player_standing"
+    assert turns == 3  # three full rounds played; the win comes at the start of the fourth turn
 
 
 def test_no_early_lps_while_the_opponent_keeps_a_buried_ring():
