@@ -62,6 +62,28 @@ def _place_table(geom, player: int):
     return table
 
 
+def _capture_reach(s, c: int) -> list[tuple[int, int]]:
+    """Per ray from ``c``: (cap of the first stack, farthest landing distance beyond it), for rays
+    where that stack has a landing. A new stack of n rings (cap n) on ``c`` can capture along a ray
+    iff cap <= n <= farthest landing (landings must also be at distance >= n)."""
+    stacks, collapsed, caps = s.stacks, s.collapsed, s.caps
+    out = []
+    for ray in s.geom.rays[c]:
+        n = len(ray)
+        for i in range(n):
+            t = ray[i]
+            if collapsed[t]:
+                break
+            if stacks[t] is not None:
+                j = i + 1
+                while j < n and not collapsed[ray[j]] and stacks[ray[j]] is None:
+                    j += 1
+                if j > i + 1:
+                    out.append((caps[t], j))
+                break
+    return out
+
+
 def _stack_alive(s, c: int, rings: tuple[int, ...], player: int) -> bool:
     """Would one more ``player`` ring on the stack at ``c`` leave it a move or capture?"""
     h = len(rings) + 1
@@ -89,8 +111,14 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
         if b & easy:
             out.extend(full[c])
         elif b & empty:
+            reach = None
             for n in range(1, k + 1):
-                if masks[n] & b or can_capture(s, c, n, n):
+                if masks[n] & b:
+                    out.append(full[c][n - 1])
+                    continue
+                if reach is None:
+                    reach = _capture_reach(s, c)
+                if any(t <= n <= r for t, r in reach):
                     out.append(full[c][n - 1])
         elif b & sbb:
             rings = stacks[c]
