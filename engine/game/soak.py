@@ -187,6 +187,7 @@ class SoakReport:
     failures: list[Failure]
     wall_seconds: float
     workers: int
+    rules: dict | None = None
 
     @property
     def violations(self) -> int:
@@ -211,6 +212,7 @@ class SoakReport:
             "seed": self.seed,
             "games_per_config": self.games_per_config,
             "workers": self.workers,
+            "rules": self.rules,
             "wall_seconds": round(self.wall_seconds, 3),
             "violations": self.violations,
             "exceptions": self.exceptions,
@@ -226,8 +228,9 @@ class SoakReport:
 
 def play_game(board: str, players: int, game_seed: int, *, check_json_every: int = 50,
               check_replay: bool = True, max_moves: int = DEFAULT_MAX_MOVES, swap_rule: bool = False,
-              config: str | None = None) -> GameResult:
-    """Play one uniformly random game, checking the invariants after every move."""
+              config: str | None = None, rules: dict | None = None) -> GameResult:
+    """Play one uniformly random game, checking the invariants after every move. ``rules``: extra
+    keyword arguments for ``new_game`` (rules options such as ``early_lps=True``)."""
     from . import apply_move, legal_moves, move_from_json, move_to_json, new_game, replay, state_to_json
     from .invariants import check_invariants
     from .moves import BOOKKEEPING_TYPES
@@ -250,7 +253,7 @@ def play_game(board: str, players: int, game_seed: int, *, check_json_every: int
             failures.append(Failure(config, game_seed, idx, None if move is None else str(move), mj, kind,
                                     list(messages)))
 
-    state = new_game(board, players, swap_rule=swap_rule)
+    state = new_game(board, players, swap_rule=swap_rule, **(rules or {}))
     initial = state
     errs = check_invariants(state, check_json=check_json_every > 0)
     if errs:
@@ -325,17 +328,19 @@ def _play_task(args) -> GameResult:
 
 def soak(configs=ALL_CONFIGS, games_per_config: int = 10, seed: int = 0, check_json_every: int = 50, *,
          workers: int | None = None, check_replay: bool = True, max_moves: int = DEFAULT_MAX_MOVES,
-         progress=None) -> SoakReport:
+         rules: dict | None = None, progress=None) -> SoakReport:
     """Play ``games_per_config`` random games per config (game seeds ``seed .. seed + games - 1``),
     checking every invariant after every move. ``workers`` processes (default os.cpu_count(); 1 =
-    in this process). ``progress(game_result)`` is called as games finish."""
+    in this process). ``rules``: extra ``new_game`` keyword arguments (rules options, e.g.
+    ``{"early_lps": True}``). ``progress(game_result)`` is called as games finish."""
     if isinstance(configs, str):
         configs = parse_configs(configs)
     configs = list(configs)
     for c in configs:
         parse_config(c)
     workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    kwargs = {"check_json_every": check_json_every, "check_replay": check_replay, "max_moves": max_moves}
+    kwargs = {"check_json_every": check_json_every, "check_replay": check_replay, "max_moves": max_moves,
+              "rules": dict(rules) if rules else None}
     # Big boards first so that the long games do not end up last on one worker.
     weight = {"hexagonal": 0, "square19": 1, "hex8": 2, "square8": 3}
     tasks = [(c, seed + i, kwargs) for c in sorted(configs, key=lambda c: weight[parse_config(c)[0]])
@@ -361,7 +366,7 @@ def soak(configs=ALL_CONFIGS, games_per_config: int = 10, seed: int = 0, check_j
         stats[r.config].add(r)
         kept = sum(1 for f in failures if f.config == r.config)
         failures.extend(r.failures[:max(0, MAX_FAILURES_KEPT - kept)])
-    return SoakReport(seed, games_per_config, stats, failures, wall, workers)
+    return SoakReport(seed, games_per_config, stats, failures, wall, workers, dict(rules) if rules else None)
 
 
 # -- reporting ------------------------------------------------------------------------------------
@@ -412,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="JSON round trip every N moves and at the end (0 = never)")
     ap.add_argument("--no-replay", action="store_true", help="skip the replay check after each game")
     ap.add_argument("--max-moves", type=int, default=DEFAULT_MAX_MOVES)
+    ap.add_argument("--early-lps", action="store_true",
+                    help="enable the reference engines' immediate last-player-standing shortcut (new_game early_lps)")
     ap.add_argument("--quiet", action="store_true", help="no per-game progress on stderr")
     args = ap.parse_args(argv)
 
@@ -425,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r.seconds:.2f}s{flag}", file=sys.stderr, flush=True)
 
     report = soak(parse_configs(args.configs), args.games, args.seed, args.check_json_every, workers=args.workers,
-                  check_replay=not args.no_replay, max_moves=args.max_moves, progress=progress)
+                  check_replay=not args.no_replay, max_moves=args.max_moves,
+                  rules={"early_lps": True} if args.early_lps else None, progress=progress)
     print(format_table(report))
     print(json.dumps(report.to_json(), sort_keys=True))
     return 0 if report.ok else 1
