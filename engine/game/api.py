@@ -8,14 +8,13 @@ a territory region named by one cell); matching treats those as wildcards.
 
 from __future__ import annotations
 
-from .capture import capture_moves
 from .lines import find_lines
 from .territory import find_regions
 from .errors import IllegalMoveError
 from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE, ELIM_RECOVERY,
                     ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, LEGACY_ALIASES, MOVE_STACK, OVERTAKING_CAPTURE,
                     PLACE_RING, PROCESS_LINE, RECOVERY_LINE, RECOVERY_SLIDE, Move)
-from .movement import move_stack_moves
+from .movement import stack_moves
 from .phases import _movers, apply_in_place, legal_moves
 from .placement import placement_moves
 from .state import CAPTURE, COMPLETED, LINE_PROCESSING, MOVEMENT, RING_PLACEMENT, GameState
@@ -149,9 +148,7 @@ def _candidates(state: GameState, move: Move) -> list[Move]:
         cell = idx[move.from_]
         if cell not in _movers(state, p):
             return []
-        if t == MOVE_STACK:
-            return move_stack_moves(state, p, cell)
-        return capture_moves(state, p, cell, t)
+        return stack_moves(state, p, cell, OVERTAKING_CAPTURE)
     return legal_moves(state)
 
 

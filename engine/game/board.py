@@ -21,11 +21,11 @@ def set_stack(s, cell: int, rings: tuple[int, ...] | None) -> None:
         z ^= stack_key(cell, rings)
         s.kbb[rings[-1]] |= b
         s.stacks[cell] = rings
-        s.caps[cell] = cap_height(rings)
+        s.occ[cell] = cap_height(rings)
         s.sbb |= b
     else:
         s.stacks[cell] = None
-        s.caps[cell] = 0
+        s.occ[cell] = 0
         s.sbb &= ~b
     s.zboard = z
 
@@ -52,6 +52,7 @@ def collapse(s, cell: int, owner: int) -> None:
     if s.markers[cell]:
         set_marker(s, cell, 0)
     s.collapsed[cell] = owner
+    s.occ[cell] = -1
     s.cbb |= s.geom.bit[cell]
     s.coll_count[owner] += 1
     s.zboard ^= COLLAPSED_KEY[cell * 5 + owner]

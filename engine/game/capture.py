@@ -15,41 +15,39 @@ from .moves import Move
 
 def capture_segments(s, frm: int, height: int, cap: int) -> list[tuple[int, int]]:
     """All (target, landing) pairs for an attacker of ``height``/``cap`` on ``frm``."""
-    stacks, collapsed, caps = s.stacks, s.collapsed, s.caps
+    occ = s.occ
     out = []
     for ray in s.geom.rays[frm]:
-        n = len(ray)
-        for i in range(n):
-            c = ray[i]
-            if collapsed[c]:
-                break
-            if stacks[c] is not None:
-                if caps[c] <= cap:
-                    for j in range(i + 1, n):
-                        c2 = ray[j]
-                        if collapsed[c2] or stacks[c2] is not None:
+        i = 0
+        for c in ray:
+            i += 1
+            o = occ[c]
+            if o:
+                if 0 < o <= cap:
+                    for c2 in ray[i:]:
+                        if occ[c2]:
                             break
-                        if j + 1 >= height:
+                        i += 1
+                        if i >= height:
                             out.append((c, c2))
                 break
     return out
 
 
 def can_capture(s, frm: int, height: int, cap: int) -> bool:
-    stacks, collapsed, caps = s.stacks, s.collapsed, s.caps
+    occ = s.occ
     for ray in s.geom.rays[frm]:
-        n = len(ray)
-        for i in range(n):
-            c = ray[i]
-            if collapsed[c]:
-                break
-            if stacks[c] is not None:
-                if caps[c] <= cap:
-                    for j in range(i + 1, n):
-                        c2 = ray[j]
-                        if collapsed[c2] or stacks[c2] is not None:
+        i = 0
+        for c in ray:
+            i += 1
+            o = occ[c]
+            if o:
+                if 0 < o <= cap:
+                    for c2 in ray[i:]:
+                        if occ[c2]:
                             break
-                        if j + 1 >= height:
+                        i += 1
+                        if i >= height:
                             return True
                 break
     return False
@@ -60,7 +58,7 @@ def capture_moves(s, player: int, frm: int, move_type: str) -> list[Move]:
     coords = s.geom.coords
     f = coords[frm]
     return [Move(move_type, player, to=coords[l], from_=f, target=coords[t])
-            for t, l in capture_segments(s, frm, len(rings), s.caps[frm])]
+            for t, l in capture_segments(s, frm, len(rings), s.occ[frm])]
 
 
 def apply_capture(s, player: int, frm: int, target: int, landing: int) -> None:

@@ -25,7 +25,7 @@ def empty_state(geom: Geometry, num_players: int, rings_per_player: int) -> Game
     s.geom = geom
     s.num_players = num_players
     s.stacks = [None] * n
-    s.caps = [0] * n
+    s.occ = [0] * n
     s.markers = [0] * n
     s.collapsed = [0] * n
     s.rings_in_hand = [0] * np1

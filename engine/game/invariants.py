@@ -19,7 +19,7 @@ Invariants (the message prefixes):
   ``eliminated``    total_eliminated == sum(lost) == sum(eliminated) (every eliminated ring has one
                     colour and one eliminating player).
   ``territory``     territory[p] (territorySpaces) == collapsed cells owned by p.
-  ``cache``         the incremental caches (caps, board_rings, coll_count, bitboards sbb / cbb /
+  ``cache``         the incremental caches (occupancy list occ, board_rings, coll_count, bitboards sbb / cbb /
                     kbb / mbb, s_invariant()) agree with the per-cell lists.
   ``status``        status / phase / winner / pending-decision fields are mutually consistent.
   ``s_invariant``   S = markers + collapsed + eliminated never decreases (R191) versus ``previous``.
@@ -192,9 +192,9 @@ def _check_caches(state, stack_cells, ring_count, coll_count, add) -> None:
     n = state.num_players
     keys = state.geom.keys
     bit = state.geom.bit
-    stacks, caps = state.stacks, state.caps
-    if len(caps) != len(stacks):
-        add(f"cache: caps has {len(caps)} entries, expected {len(stacks)}")
+    stacks, occ = state.stacks, state.occ
+    if len(occ) != len(stacks):
+        add(f"cache: occ has {len(occ)} entries, expected {len(stacks)}")
         return
     kbb = [0] * (n + 1)
     shown = 0
@@ -203,15 +203,12 @@ def _check_caches(state, stack_cells, ring_count, coll_count, add) -> None:
         top = rings[-1]
         if 1 <= top <= n:
             kbb[top] |= bit[c]
-        want = _cap_height(rings)
-        if caps[c] != want and shown < _MAX_PER_KIND:
-            add(f"cache: cell {keys[c]}: cached cap height {caps[c]} != {want} for rings {list(rings)} (bottom-first)")
+    for c, rings in enumerate(stacks):
+        want = _cap_height(rings) if rings else (-1 if state.collapsed[c] else 0)
+        if occ[c] != want and shown < _MAX_PER_KIND:
+            add(f"cache: cell {keys[c]}: occupancy (cap height, -1 collapsed) {occ[c]} != {want} "
+                f"(rings {list(rings) if rings else None} bottom-first, collapsed {state.collapsed[c]})")
             shown += 1
-    if caps.count(0) != len(stacks) - len(stack_cells):
-        for c, r in enumerate(stacks):
-            if r is None and caps[c] != 0:
-                add(f"cache: cell {keys[c]}: cached cap height {caps[c]} on a cell without a stack")
-                break
     sbb = 0
     for c in stack_cells:
         sbb |= bit[c]

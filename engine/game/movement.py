@@ -38,43 +38,72 @@ def _ray_direction(geom, frm: int, to: int) -> tuple[int, int]:
 
 def move_targets(s, frm: int, height: int) -> list[int]:
     """Landing cells of non-capture moves of a stack of ``height`` standing on ``frm``."""
-    stacks, collapsed = s.stacks, s.collapsed
+    occ = s.occ
     out = []
     for ray in s.geom.rays[frm]:
-        for i, c in enumerate(ray):
-            if collapsed[c] or stacks[c] is not None:
+        i = 0
+        for c in ray:
+            if occ[c]:
                 break
-            if i + 1 >= height:
+            i += 1
+            if i >= height:
                 out.append(c)
     return out
 
 
 def can_move(s, frm: int, height: int) -> bool:
     """True if a stack of ``height`` on ``frm`` has at least one non-capture move."""
-    stacks, collapsed = s.stacks, s.collapsed
+    occ = s.occ
     for ray in s.geom.rays[frm]:
         if len(ray) < height:
             continue
         for i in range(height):
-            c = ray[i]
-            if collapsed[c] or stacks[c] is not None:
+            if occ[ray[i]]:
                 break
         else:
             return True
     return False
 
 
-def move_stack_moves(s, player: int, frm: int) -> list[Move]:
+def stack_moves(s, player: int, frm: int, capture_type: str) -> list[Move]:
+    """The move_stack moves and then the captures (typed ``capture_type``) of the stack on ``frm``,
+    from one walk along each ray; move objects are shared per board (they are immutable)."""
     geom = s.geom
     memo = geom.memo
-    out = []
-    for c in move_targets(s, frm, len(s.stacks[frm])):
-        key = (MOVE_STACK, player, frm, c)
-        m = memo.get(key)
-        if m is None:
-            m = memo[key] = Move(MOVE_STACK, player, to=geom.coords[c], from_=geom.coords[frm])
-        out.append(m)
-    return out
+    coords = geom.coords
+    occ = s.occ
+    height = len(s.stacks[frm])
+    cap = occ[frm]
+    moves = []
+    captures = []
+    for ray in geom.rays[frm]:
+        i = 0
+        for c in ray:
+            i += 1
+            o = occ[c]
+            if not o:
+                if i >= height:
+                    key = (MOVE_STACK, player, frm, c)
+                    m = memo.get(key)
+                    if m is None:
+                        m = memo[key] = Move(MOVE_STACK, player, to=coords[c], from_=coords[frm])
+                    moves.append(m)
+                continue
+            if 0 < o <= cap:
+                for c2 in ray[i:]:
+                    if occ[c2]:
+                        break
+                    i += 1
+                    if i >= height:
+                        key = (capture_type, player, frm, c, c2)
+                        m = memo.get(key)
+                        if m is None:
+                            m = memo[key] = Move(capture_type, player, to=coords[c2], from_=coords[frm],
+                                                 target=coords[c])
+                        captures.append(m)
+            break
+    moves += captures
+    return moves
 
 
 def mark_path(s, player: int, path) -> None:

@@ -11,7 +11,7 @@ from .board import remove_top_rings
 from .capture import apply_capture, can_capture, capture_moves
 from .errors import IllegalMoveError
 from .lines import apply_line, find_lines, line_moves
-from .movement import apply_move_stack, can_move, move_stack_moves
+from .movement import apply_move_stack, can_move, stack_moves
 from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE,
                     ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_BOARD_CHANGE_TYPES,
                     NO_LINE_ACTION, NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION,
@@ -42,7 +42,7 @@ def any_stack_action(s, player: int) -> bool:
     for c in s.controlled_cells(player):
         rings = stacks[c]
         h = len(rings)
-        if can_move(s, c, h) or can_capture(s, c, h, s.caps[c]):
+        if can_move(s, c, h) or can_capture(s, c, h, s.occ[c]):
             return True
     return False
 
@@ -67,8 +67,7 @@ def _generate(s) -> list[Move]:
     if phase == MOVEMENT:
         moves = []
         for c in _movers(s, p):
-            moves += move_stack_moves(s, p, c)
-            moves += capture_moves(s, p, c, OVERTAKING_CAPTURE)
+            moves += stack_moves(s, p, c, OVERTAKING_CAPTURE)
         if recovery_eligible(s, p):
             moves += recovery_moves(s, p)
         return moves or [Move(NO_MOVEMENT_ACTION, p)]
@@ -173,7 +172,7 @@ def apply_in_place(s, m: Move) -> None:
         turn_over = _exit_territory(s, p)
     elif t == FORCED_ELIMINATION:
         cell = idx[m.to]
-        remove_top_rings(s, cell, s.caps[cell], p)
+        remove_top_rings(s, cell, s.occ[cell], p)
         turn_over = True
     else:
         raise IllegalMoveError(f"unknown move type {t!r}")
@@ -187,7 +186,7 @@ def _after_landing(s, p: int, to: int, next_phase: str) -> None:
     if s.must_move_from >= 0:
         s.must_move_from = to
     rings = s.stacks[to]
-    if rings is not None and rings[-1] == p and can_capture(s, to, len(rings), s.caps[to]):
+    if rings is not None and rings[-1] == p and can_capture(s, to, len(rings), s.occ[to]):
         s.chain_pos = to
         s.phase = next_phase
     else:

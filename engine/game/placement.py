@@ -66,20 +66,22 @@ def _capture_reach(s, c: int) -> list[tuple[int, int]]:
     """Per ray from ``c``: (cap of the first stack, farthest landing distance beyond it), for rays
     where that stack has a landing. A new stack of n rings (cap n) on ``c`` can capture along a ray
     iff cap <= n <= farthest landing (landings must also be at distance >= n)."""
-    stacks, collapsed, caps = s.stacks, s.collapsed, s.caps
+    occ = s.occ
     out = []
     for ray in s.geom.rays[c]:
-        n = len(ray)
-        for i in range(n):
-            t = ray[i]
-            if collapsed[t]:
-                break
-            if stacks[t] is not None:
-                j = i + 1
-                while j < n and not collapsed[ray[j]] and stacks[ray[j]] is None:
-                    j += 1
-                if j > i + 1:
-                    out.append((caps[t], j))
+        i = 0
+        for t in ray:
+            i += 1
+            o = occ[t]
+            if o:
+                if o > 0:
+                    j = i
+                    for c2 in ray[i:]:
+                        if occ[c2]:
+                            break
+                        j += 1
+                    if j > i:
+                        out.append((o, j))
                 break
     return out
 
@@ -87,7 +89,7 @@ def _capture_reach(s, c: int) -> list[tuple[int, int]]:
 def _stack_alive(s, c: int, rings: tuple[int, ...], player: int) -> bool:
     """Would one more ``player`` ring on the stack at ``c`` leave it a move or capture?"""
     h = len(rings) + 1
-    cap = s.caps[c] + 1 if rings[-1] == player else 1
+    cap = s.occ[c] + 1 if rings[-1] == player else 1
     return can_move(s, c, h) or can_capture(s, c, h, cap)
 
 
@@ -124,7 +126,7 @@ def placement_moves(s, player: int, cells=None) -> list[Move]:
             rings = stacks[c]
             h = len(rings) + 1
             if (masks[h] & b if h <= MAX_ON_EMPTY else can_move(s, c, h)) or can_capture(
-                    s, c, h, s.caps[c] + 1 if rings[-1] == player else 1):
+                    s, c, h, s.occ[c] + 1 if rings[-1] == player else 1):
                 out.append(ones[c][0])
     return out
 

@@ -5,7 +5,8 @@ the engine mutates a private clone in place, which is also the fast path for sea
 
 Layout (all lists indexed by cell id unless said otherwise):
   stacks[c]      None, or a tuple of ring owners *bottom-first* (``rings[-1]`` is the top ring).
-  caps[c]        cap height of that stack (0 = no stack).
+  occ[c]         occupancy, the one lookup the ray walks need: -1 collapsed, 0 free (empty or a
+                 marker), k > 0 a stack whose cap height is k.
   markers[c]     0, or the marker's owner.
   collapsed[c]   0, or the owner of the collapsed (territory) cell.
   rings_in_hand[p], eliminated[p] (rings credited to p as the eliminator), territory[p]
@@ -47,7 +48,7 @@ STALEMATE = "stalemate"
 
 class GameState:
     __slots__ = (
-        "geom", "num_players", "stacks", "caps", "markers", "collapsed",
+        "geom", "num_players", "stacks", "occ", "markers", "collapsed",
         "rings_in_hand", "eliminated", "territory", "lost", "board_rings", "coll_count",
         "sbb", "cbb", "kbb", "mbb", "_regions",
         "current_player", "phase", "status", "winner", "victory_reason",
@@ -64,7 +65,7 @@ class GameState:
     geom: Geometry
     num_players: int
     stacks: list
-    caps: list  # caps[c]: cap height of the stack on c, 0 where there is none
+    occ: list  # -1 collapsed, 0 free, k > 0 a stack with cap height k
     markers: list
     collapsed: list
     rings_in_hand: list
@@ -201,7 +202,7 @@ class GameState:
         new.cbb = self.cbb
         new._regions = self._regions
         new.stacks = self.stacks[:]
-        new.caps = self.caps[:]
+        new.occ = self.occ[:]
         new.markers = self.markers[:]
         new.collapsed = self.collapsed[:]
         new.rings_in_hand = self.rings_in_hand[:]

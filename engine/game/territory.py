@@ -171,6 +171,6 @@ def apply_self_elimination(s, player: int, cell: int, context: str) -> None:
     if context == ELIM_RECOVERY:
         extract_bottom_ring(s, cell, player)
     else:
-        remove_top_rings(s, cell, s.caps[cell], player)
+        remove_top_rings(s, cell, s.occ[cell], player)
     s.pending_region = None
     s.pending_context = None

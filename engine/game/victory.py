@@ -17,7 +17,7 @@ def has_real_action(s, player: int) -> bool:
     for c in s.controlled_cells(player):
         rings = stacks[c]
         h = len(rings)
-        if can_move(s, c, h) or can_capture(s, c, h, s.caps[c]):
+        if can_move(s, c, h) or can_capture(s, c, h, s.occ[c]):
             return True
     return has_placement(s, player)
 

@@ -206,7 +206,7 @@ def test_territory_counter_mismatch(state):
 
 def test_cache_cap_height(state):
     c = cells(state, "stack")[0]
-    state.caps[c] += 1
+    state.occ[c] += 1
     assert_reported(messages(state), "cache", f"cell {state.geom.keys[c]}", "cap")
 
 
