@@ -22,6 +22,7 @@ from collections.abc import Sequence
 # name -> (module exposing add_arguments(parser) and run(args) -> int, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ringrift.demo", "play random games on each board and print a summary table"),
+    "soak": ("ringrift.soak", "random games on every config with every invariant checked after every move"),
     "conformance": ("ringrift.conformance", "run the canonical contract vectors and print the outcome table"),
 }
 

@@ -407,8 +407,7 @@ def format_table(report: SoakReport) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m engine.game.soak", description=__doc__.split("\n\n")[0])
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--games", type=int, default=10, help="games per config (default 10)")
     ap.add_argument("--configs", default="all", help="'all' or a comma list like square8_2p,hex8_3p")
     ap.add_argument("--seed", type=int, default=0, help="game seeds are seed .. seed+games-1")
@@ -420,8 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--early-lps", action="store_true",
                     help="enable the reference engines' immediate last-player-standing shortcut (new_game early_lps)")
     ap.add_argument("--quiet", action="store_true", help="no per-game progress on stderr")
-    args = ap.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> int:
+    """Play the soak, print the table and then one JSON line; exit status 1 on any failure."""
     done = [0]
 
     def progress(r: GameResult) -> None:
@@ -437,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(report))
     print(json.dumps(report.to_json(), sort_keys=True))
     return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m engine.game.soak", description=__doc__.split("\n\n")[0])
+    add_arguments(ap)
+    return run(ap.parse_args(argv))
 
 
 if __name__ == "__main__":
