@@ -387,7 +387,7 @@ def pending_decision_type(state_json: dict, legal_types: Iterable[str]) -> str |
     - ``line_processing``: an owed line reward (only ``eliminate_rings_from_stack`` legal) ->
       ``line_reward_elimination``; otherwise ``select_line_to_process``: the line step is the
       decision owed, whether its options are lines or only the explicit ``no_line_action``
-      (docs/RULES.md, "Conformance vectors": the multiplayer line vectors expect this key after
+      (docs/RULES.md, "Conformance vectors we disagree with": the multiplayer line vectors expect this key after
       a move whose own-marker collapses leave no line)
     - ``territory_processing``: ``choose_territory_option`` legal -> ``select_territory_region``;
       ``eliminate_rings_from_stack`` -> ``territory_self_elimination``; only

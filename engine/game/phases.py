@@ -2,7 +2,7 @@
 
 Every phase visit is recorded as an explicit move (RR-CANON-R075/R076): when a phase offers no
 decision the only legal move is its bookkeeping move, so a random walk over ``legal_moves`` plays
-a complete canonical game. Transitions follow the current reference engines (docs/RULES.md §4).
+a complete canonical game. Transitions follow the current reference engines (docs/RULES.md D5).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def apply_in_place(s, m: Move) -> None:
     elif t == SKIP_PLACEMENT or t == NO_PLACEMENT_ACTION:
         s.phase = MOVEMENT
     elif t == SWAP_SIDES:
-        pass  # seats keep their pieces; only the seat -> identity mapping changes (docs/RULES.md)
+        pass  # seats keep their pieces; only the seat -> identity mapping changes (docs/RULES.md D10)
     elif t == MOVE_STACK:
         to = idx[m.to]
         apply_move_stack(s, p, idx[m.from_], to)
