@@ -11,7 +11,7 @@ from .board import remove_top_rings
 from .capture import apply_capture, can_capture, capture_moves
 from .errors import IllegalMoveError
 from .lines import apply_line, find_lines, line_moves
-from .movement import apply_move_stack, can_move, stack_moves
+from .movement import apply_move_stack, stack_moves
 from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE,
                     ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_BOARD_CHANGE_TYPES,
                     NO_LINE_ACTION, NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION,
@@ -24,7 +24,7 @@ from .state import (CAPTURE, CHAIN_CAPTURE, COMPLETED, LINE_PROCESSING, MOVEMENT
 from .state import FORCED_ELIMINATION as FE_PHASE
 from .territory import apply_region, apply_self_elimination, processable_regions, region_moves, \
     self_elimination_moves
-from .victory import check_victory, lps_turn_start
+from .victory import any_stack_action, check_victory, lps_turn_start
 from .board import has_material
 
 
@@ -35,16 +35,6 @@ def legal_moves(state) -> list[Move]:
     if state._legal is None:
         state._legal = _generate(state)
     return list(state._legal)
-
-
-def any_stack_action(s, player: int) -> bool:
-    stacks = s.stacks
-    for c in s.controlled_cells(player):
-        rings = stacks[c]
-        h = len(rings)
-        if can_move(s, c, h) or can_capture(s, c, h, s.occ[c]):
-            return True
-    return False
 
 
 def swap_available(s) -> bool:

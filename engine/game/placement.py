@@ -7,7 +7,7 @@ board as it would be, every count validated on its own.
 
 from __future__ import annotations
 
-from .board import cap_height, set_stack
+from .board import set_stack
 from .capture import can_capture
 from .movement import can_move
 from .moves import PLACE_RING, Move

@@ -11,15 +11,19 @@ from .state import (COMPLETED, GAME_OVER, LAST_PLAYER_STANDING, RING_ELIMINATION
                     TERRITORY_CONTROL)
 
 
+def any_stack_action(s, player: int) -> bool:
+    """Some stack ``player`` controls has a non-capture move or a capture (must-move ignored)."""
+    stacks, occ = s.stacks, s.occ
+    for c in s.controlled_cells(player):
+        h = len(stacks[c])
+        if can_move(s, c, h) or can_capture(s, c, h, occ[c]):
+            return True
+    return False
+
+
 def has_real_action(s, player: int) -> bool:
     """A legal placement, non-capture move or capture (recovery, skips and decisions do not count)."""
-    stacks = s.stacks
-    for c in s.controlled_cells(player):
-        rings = stacks[c]
-        h = len(rings)
-        if can_move(s, c, h) or can_capture(s, c, h, s.occ[c]):
-            return True
-    return has_placement(s, player)
+    return any_stack_action(s, player) or has_placement(s, player)
 
 
 def end_game(s, winner: int | None, reason: str) -> None:
