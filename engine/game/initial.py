@@ -52,14 +52,7 @@ def empty_state(geom: Geometry, num_players: int, rings_per_player: int) -> Game
     s.early_lps = False
     s.swap_rule = False
     s.total_eliminated = 0
-    s.must_move_from = -1
-    s.chain_pos = -1
-    s.pending_line_reward = False
-    s.pending_region = None
-    s.pending_context = None
-    s.turn_changed = False
-    s.turn_recovery = False
-    s.turn_moves = 0
+    s.reset_turn()
     s.swap_offered = False
     s.history = None
     s.move_count = 0

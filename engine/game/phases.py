@@ -203,14 +203,7 @@ def _exit_territory(s, p: int) -> bool:
 
 def end_turn(s) -> None:
     """Hand the turn to the next seat that still owns a ring; start its turn in ring_placement."""
-    s.must_move_from = -1
-    s.chain_pos = -1
-    s.pending_line_reward = False
-    s.pending_region = None
-    s.pending_context = None
-    s.turn_changed = False
-    s.turn_recovery = False
-    s.turn_moves = 0
+    s.reset_turn()
     n = s.num_players
     p = s.current_player
     for _ in range(n):

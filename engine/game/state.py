@@ -163,6 +163,17 @@ class GameState:
         from .victory import ranking
         return ranking(self)
 
+    def reset_turn(self) -> None:
+        """Clear what belongs to one turn (must-move cell, chain, owed decisions, turn flags)."""
+        self.must_move_from = -1
+        self.chain_pos = -1
+        self.pending_line_reward = False
+        self.pending_region = None
+        self.pending_context = None
+        self.turn_changed = False
+        self.turn_recovery = False
+        self.turn_moves = 0
+
     # -- copying -----------------------------------------------------------------------------
     def clone(self) -> "GameState":
         """An independent copy (cells and counters copied; immutable parts shared)."""
