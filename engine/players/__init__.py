@@ -6,22 +6,34 @@
 """
 
 from .base import Player, SearchStats, seat_players
+from .evaluator import Evaluator, HeuristicEvaluator, terminal_values
 from .features import FEATURES, WIN_SCORE, feature_vectors, player_scores
 from .heuristic import DEFAULT_PROFILE, HeuristicPlayer, ProfileError, load_profile
+from .gumbel import GumbelPlayer
 from .match import MOVE_CAP, MatchResult, SeriesResult, play_match, play_series
+from .mcts import MCTSPlayer
 from .random_player import RandomPlayer
 
 __all__ = [
-    "DEFAULT_PROFILE", "FEATURES", "HeuristicPlayer", "MOVE_CAP", "MatchResult", "Player", "ProfileError",
-    "RandomPlayer", "SearchStats", "SeriesResult", "WIN_SCORE", "feature_vectors", "load_profile", "make_player",
-    "play_match", "play_series", "player_scores", "seat_players",
+    "DEFAULT_PROFILE", "Evaluator", "FEATURES", "GumbelPlayer", "HeuristicEvaluator", "HeuristicPlayer", "MCTSPlayer",
+    "MOVE_CAP", "MatchResult", "Player", "ProfileError", "RandomPlayer", "SearchStats", "SeriesResult", "WIN_SCORE",
+    "feature_vectors", "load_profile", "make_player", "play_match", "play_series", "player_scores", "seat_players",
+    "terminal_values",
 ]
 
 
 def make_player(kind: str, seed: int = 0, **kwargs) -> Player:
-    """A player by kind name: ``"random"`` or ``"heuristic"`` (kwargs: ``profile``, ``name``)."""
+    """A player by kind name: ``"random"``, ``"heuristic"`` (kwargs: ``profile``, ``name``), ``"mcts"`` or
+    ``"gumbel"`` (kwargs: the player's options; ``profile`` builds a ``HeuristicEvaluator`` when no
+    ``evaluator`` is given)."""
     if kind == "random":
         return RandomPlayer(seed, **kwargs)
     if kind == "heuristic":
         return HeuristicPlayer(seed, **kwargs)
-    raise ValueError(f"unknown player kind {kind!r} (known: random, heuristic)")
+    if kind in ("mcts", "gumbel"):
+        profile = kwargs.pop("profile", None)
+        if kwargs.get("evaluator") is None:
+            kwargs["evaluator"] = HeuristicEvaluator(profile) if profile is not None else HeuristicEvaluator()
+        cls = MCTSPlayer if kind == "mcts" else GumbelPlayer
+        return cls(seed=seed, **kwargs)
+    raise ValueError(f"unknown player kind {kind!r} (known: random, heuristic, mcts, gumbel)")

@@ -1,0 +1,149 @@
+"""Gumbel root search with sequential halving (Gumbel MuZero, Danihelka et al. 2022; as in mctx).
+
+    from engine.players import GumbelPlayer, HeuristicEvaluator
+    p = GumbelPlayer(HeuristicEvaluator(), simulations=64, max_considered=16, seed=1)
+
+Root: ``logits = log(prior)``; a Gumbel(0, 1) sample ``g(a)`` per legal move (the player's seeded
+rng); the ``m = min(max_considered, #legal)`` moves with the largest ``g + logits`` are considered
+(Gumbel-top-k). Sequential halving spends the ``simulations`` budget over ``ceil(log2 m)`` phases:
+in each phase every remaining move gets ``max(1, floor(n / (phases * |S|)))`` simulations (never
+past the budget), then the better half by ``g + logits + sigma(completed Q)`` is kept; budget left
+at the end goes to the survivors in turn. Below the root the simulations use the PUCT selection of
+``mcts.py`` (max-n value vectors; each node's player maximises its own entry).
+
+``sigma(q) = (c_visit + max_b N(b)) * c_scale * q`` with ``q`` the completed Q min-max rescaled to
+[0, 1] over the legal moves. Completed Q (for the root player): the mean value of a visited move;
+for an unvisited one the mixed value ``(v_root + N_sum / sum_visited(pi) * sum_visited(pi q)) /
+(1 + N_sum)`` (``v_root`` the evaluator's value of the root).
+
+Output: the move chosen is the sequential-halving winner (argmax of ``g + logits + sigma(q)`` over
+the last survivors); ``last_stats.policy`` is the improved policy target
+``softmax(logits + sigma(completed Q))`` over every legal move (``last_stats.moves``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from engine.game import GameState, Move, legal_moves
+
+from .base import Player, SearchStats
+from .evaluator import Evaluator, HeuristicEvaluator, seat_values
+from .mcts import Node, Tree
+
+_LOG_FLOOR = -1e9
+
+
+def _softmax(xs: list[float]) -> list[float]:
+    top = max(xs)
+    ex = [math.exp(x - top) for x in xs]
+    z = sum(ex)
+    return [e / z for e in ex]
+
+
+class GumbelPlayer(Player):
+    kind = "gumbel"
+
+    def __init__(self, evaluator: Evaluator | None = None, simulations: int = 64, max_considered: int = 16,
+                 c_visit: float = 50.0, c_scale: float = 1.0, c_puct: float = 1.5, seed: int = 0,
+                 name: str | None = None) -> None:
+        super().__init__(seed, name)
+        if simulations < 1 or max_considered < 1:
+            raise ValueError("simulations and max_considered must be >= 1")
+        self.evaluator = evaluator if evaluator is not None else HeuristicEvaluator()
+        self.simulations = int(simulations)
+        self.max_considered = int(max_considered)
+        self.c_visit = float(c_visit)
+        self.c_scale = float(c_scale)
+        self.c_puct = float(c_puct)
+        self.last_visits: tuple[int, ...] = ()
+        self.last_simulations = 0
+        self.last_considered: tuple[int, ...] = ()
+
+    def spec(self) -> dict:
+        ev = getattr(self.evaluator, "spec", None)
+        return {"kind": self.kind, "name": self.name, "seed": self.seed, "simulations": self.simulations,
+                "max_considered": self.max_considered, "c_visit": self.c_visit, "c_scale": self.c_scale,
+                "evaluator": ev() if callable(ev) else type(self.evaluator).__name__}
+
+    # -- completed Q and sigma -----------------------------------------------------------------------
+    def _sigma_q(self, root: Node, v_root: float) -> list[float]:
+        """sigma(rescaled completed Q) per root move, for the root player."""
+        p = root.player
+        priors = root.priors
+        kids = root.children
+        visits = [c.N if c is not None else 0 for c in kids]
+        n_sum = sum(visits)
+        pi_v = 0.0
+        piq = 0.0
+        for i, c in enumerate(kids):
+            if visits[i]:
+                pi_v += priors[i]
+                piq += priors[i] * c.q(p)
+        mixed = v_root if n_sum == 0 or pi_v <= 0 else (v_root + n_sum * piq / pi_v) / (1 + n_sum)
+        q = [kids[i].q(p) if visits[i] else mixed for i in range(len(kids))]
+        lo, hi = min(q), max(q)
+        span = hi - lo
+        q = [(x - lo) / span if span > 1e-8 else 0.5 for x in q]
+        scale = (self.c_visit + max(visits)) * self.c_scale
+        return [scale * x for x in q]
+
+    def choose(self, state: GameState) -> Move:
+        legal = legal_moves(state)
+        if not legal:
+            raise ValueError(f"no legal move in {state!r}")
+        tree = Tree(self.evaluator, self.c_puct)
+        root = Node(state.clone(), legal)
+        v = tree.evaluate(root)
+        p = root.player
+        root.N = 1
+        root.W = list(v)
+        v_root = v[p]
+        k = len(legal)
+        logits = [math.log(x) if x > 0 else _LOG_FLOOR for x in root.priors]
+        rnd = self.rng.random
+        g = []
+        for _ in range(k):
+            u = rnd()
+            while u <= 0.0:
+                u = rnd()
+            g.append(-math.log(-math.log(u)))
+        m = min(self.max_considered, k)
+        order = sorted(range(k), key=lambda i: (-(g[i] + logits[i]), i))
+        considered = order[:m]
+        remaining = list(considered)
+        budget = self.simulations
+        used = 0
+        phases = max(1, math.ceil(math.log2(m))) if m > 1 else 1
+
+        def score(i: int, sq: list[float]) -> float:
+            return g[i] + logits[i] + sq[i]
+
+        while used < budget and len(remaining) > 1:
+            per = max(1, budget // (phases * len(remaining)))
+            for _ in range(per):
+                for i in remaining:
+                    if used >= budget:
+                        break
+                    tree.simulate(root, i)
+                    used += 1
+            sq = self._sigma_q(root, v_root)
+            remaining.sort(key=lambda i: (-score(i, sq), i))
+            remaining = remaining[:max(1, len(remaining) // 2)]
+        j = 0
+        while used < budget:  # leftover budget: the survivors in turn
+            tree.simulate(root, remaining[j % len(remaining)])
+            used += 1
+            j += 1
+        sq = self._sigma_q(root, v_root)
+        chosen = max(remaining, key=lambda i: (score(i, sq), -i))
+        policy = tuple(_softmax([logits[i] + sq[i] for i in range(k)]))
+        n = state.num_players
+        visits = [c.N if c is not None else 0 for c in root.children]
+        self.last_visits = tuple(visits)
+        self.last_simulations = used
+        self.last_considered = tuple(considered)
+        self.last_stats = SearchStats(moves=tuple(legal), policy=policy,
+                                      values=seat_values([w / root.N for w in root.W], p, n), chosen=chosen,
+                                      legal_count=k, evaluated=tree.evaluated)
+        return legal[chosen]

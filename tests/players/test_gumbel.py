@@ -1,0 +1,78 @@
+"""GumbelPlayer: contract, determinism, improved policy, sequential halving budget, immediate wins."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from engine.game import apply_in_place, apply_move, legal_moves, new_game, state_to_json
+from engine.players import GumbelPlayer, HeuristicEvaluator, make_player, play_match
+from tests.game.helpers import position
+
+
+def _positions(board="square8", players=2, n=12, seed=0):
+    rng = random.Random(seed)
+    s = new_game(board, players)
+    out = []
+    while not s.is_over and len(out) < n:
+        legal = legal_moves(s)
+        if not (len(legal) == 1 and legal[0].is_bookkeeping):
+            out.append(s.clone())
+        apply_in_place(s, rng.choice(legal))
+    return out
+
+
+@pytest.mark.parametrize("board,players", [("square8", 2), ("hex8", 3)])
+def test_contract_and_improved_policy(board, players):
+    p = GumbelPlayer(HeuristicEvaluator(), simulations=16, max_considered=4, seed=1)
+    for s in _positions(board, players, n=8):
+        before = state_to_json(s)
+        z = s.zobrist
+        legal = legal_moves(s)
+        m = p.choose(s)
+        assert m in legal
+        assert state_to_json(s) == before and s.zobrist == z
+        st = p.last_stats
+        assert st.moves == tuple(legal) and st.move == m and st.legal_count == len(legal)
+        assert len(st.policy) == len(legal) and abs(sum(st.policy) - 1) < 1e-9
+        assert all(0 <= x <= 1 for x in st.policy)
+        assert sum(p.last_visits) == 16 == p.last_simulations
+        assert len(p.last_considered) == min(4, len(legal))
+        # only considered moves are searched, and the winner is one of them
+        assert all(v == 0 for i, v in enumerate(p.last_visits) if i not in p.last_considered)
+        assert st.chosen in p.last_considered
+        assert len(st.values) == players and all(-1 <= v <= 1 for v in st.values)
+
+
+def test_deterministic_per_seed():
+    ps = _positions(n=10, seed=3)
+    a = [GumbelPlayer(simulations=12, seed=7).choose(s) for s in ps]
+    b = [GumbelPlayer(simulations=12, seed=7).choose(s) for s in ps]
+    assert a == b
+
+
+@pytest.mark.parametrize("big_first", [True, False])
+def test_finds_immediate_win(big_first):
+    stacks = {"0,0": [1, 1], "7,7": [1], "3,3": [2]} if big_first else {"0,0": [1], "7,7": [1, 1], "3,3": [2]}
+    s = position("square8", 2, stacks=stacks, eliminated=[16, 0], phase="forced_elimination")
+    legal = legal_moves(s)
+    assert len(legal) == 2
+    for seed in range(3):
+        p = GumbelPlayer(simulations=8, seed=seed)
+        m = p.choose(s)
+        after = apply_move(s, m)
+        assert after.is_over and after.winner == 1
+        # the improved policy puts (almost) all mass on the win
+        assert p.last_stats.policy[legal.index(m)] > 0.9
+
+
+def test_three_player_game_runs_to_the_end():
+    players = [GumbelPlayer(simulations=4, max_considered=4, seed=i) for i in range(3)]
+    r = play_match("square8", 3, players, seed=2, check=True, max_moves=3000)
+    assert not r.capped and r.victory_reason is not None and r.decisions > 0
+
+
+def test_make_player():
+    p = make_player("gumbel", seed=1, simulations=8)
+    assert isinstance(p, GumbelPlayer) and p.spec()["kind"] == "gumbel"
