@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import random
 
 import pytest
 
 from engine.game import apply_in_place, apply_move, legal_moves, new_game, state_to_json
 from engine.players import HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, make_player, play_match
 from tests.game.helpers import position
+from tests.players.helpers import decision_positions
 
 
 def _positions(board="square8", players=2, n=12, seed=0):
-    rng = random.Random(seed)
-    s = new_game(board, players)
-    out = []
-    while not s.is_over and len(out) < n:
-        legal = legal_moves(s)
-        if not (len(legal) == 1 and legal[0].is_bookkeeping):
-            out.append(s.clone())
-        apply_in_place(s, rng.choice(legal))
-    return out
+    return decision_positions(board, players, n, seed)
 
 
 @pytest.mark.parametrize("board,players", [("square8", 2), ("hex8", 3)])
