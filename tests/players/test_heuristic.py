@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.game import apply_in_place, apply_move, legal_moves, new_game, state_to_json
+from engine.game import apply_move, legal_moves, new_game, state_to_json
 from engine.players import FEATURES, HeuristicPlayer, ProfileError, load_profile
 from tests.game.helpers import position
 from tests.players.helpers import decision_positions

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.game import apply_in_place, apply_move, legal_moves, new_game, state_to_json
+from engine.game import apply_move, legal_moves, new_game, state_to_json
 from engine.players import HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, make_player, play_match
 from tests.game.helpers import position
 from tests.players.helpers import decision_positions

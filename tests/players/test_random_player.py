@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from engine.game import apply_in_place, legal_moves, new_game, state_to_json
+from engine.game import legal_moves, state_to_json
 from engine.players import RandomPlayer
 from tests.players.helpers import decision_positions
 
