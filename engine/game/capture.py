@@ -35,6 +35,8 @@ def capture_segments(s, frm: int, height: int, cap: int) -> list[tuple[int, int]
 
 
 def can_capture(s, frm: int, height: int, cap: int) -> bool:
+    """Whether ``capture_segments`` would be non-empty; a separate walk because it stops at the first
+    segment (it runs on every placement liveness check and after every landing)."""
     occ = s.occ
     for ray in s.geom.rays[frm]:
         i = 0
