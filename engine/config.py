@@ -1,0 +1,252 @@
+"""The one configuration type: ``ForgeConfig``, read from ``config/unified_loop.yaml``.
+
+    from engine.config import load_config
+    cfg = load_config()                 # $RINGRIFT_CONFIG or config/unified_loop.yaml, then env overrides
+    cfg.storage.url, cfg.database.url
+
+Every section is a frozen dataclass; the YAML file may set any subset of keys (defaults fill the
+rest). An unknown key or a value of the wrong type is a ``ConfigError`` naming the file and the
+dotted key, so a typo never silently falls back to a default.
+
+Environment overrides (applied after the file, for the keys a host needs to change without
+editing the shared file): see ``ENV_OVERRIDES``. Secrets never live here: S3 credentials come from
+the standard ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` variables (read by s3fs/botocore).
+
+Relative paths and ``file://`` URLs with a relative path are resolved against ``home``
+(``$RINGRIFT_HOME``, default ``./var`` of the current directory), so one variable moves all local
+state of a host.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+CONFIG_ENV = "RINGRIFT_CONFIG"
+HOME_ENV = "RINGRIFT_HOME"
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "unified_loop.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration file or override is invalid; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Where artifacts live: ``file://`` (local folder), ``s3://bucket/prefix`` or ``memory://``."""
+
+    url: str = "store"  # relative -> {home}/store
+    cache_dir: str = "cache"  # local cache of remote objects (sync, model distribution)
+    s3_endpoint_url: str | None = None  # e.g. http://minio:9000; None = AWS
+    s3_region: str | None = None
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """SQLAlchemy URL: SQLite (WAL) by default, ``postgresql+psycopg://...`` on a cluster."""
+
+    url: str = "sqlite:///forge.db"  # relative sqlite path -> {home}/forge.db
+
+
+@dataclass(frozen=True)
+class NetworkSize:
+    """Residual tower dimensions (see ``engine.nn.network``)."""
+
+    channels: int
+    blocks: int
+    se_ratio: int = 4  # squeeze-excitation reduction; 0 disables SE
+    policy_channels: int = 32  # hidden channels of the policy head before the per-move logits
+    value_hidden: int = 64
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Network sizes by name; ``size`` is the one selfplay/training use unless told otherwise."""
+
+    size: str = "tiny"
+    sizes: Mapping[str, NetworkSize] = field(default_factory=lambda: {
+        "tiny": NetworkSize(channels=32, blocks=2, se_ratio=4, policy_channels=16, value_hidden=32),
+        "standard": NetworkSize(channels=128, blocks=10, se_ratio=4, policy_channels=32, value_hidden=128),
+    })
+    device: str = "auto"  # auto = cuda when available, else cpu
+    inference_batch: int = 64  # positions per forward pass in batched selfplay
+
+    def size_of(self, name: str | None = None) -> NetworkSize:
+        key = name or self.size
+        if key not in self.sizes:
+            raise ConfigError(f"unknown network size {key!r} (configured: {', '.join(sorted(self.sizes))})")
+        return self.sizes[key]
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    version: int = 1
+    home: str = "var"
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    source: str = "<defaults>"  # the file it was read from (not a YAML key)
+
+    # -- resolved locations ----------------------------------------------------------------------
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser().resolve()
+
+    def local_path(self, p: str) -> Path:
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else self.home_path / q
+
+    @property
+    def storage_url(self) -> str:
+        """The artifact store URL with a relative local path made absolute under ``home``."""
+        u = self.storage.url
+        if "://" not in u:
+            return "file://" + str(self.local_path(u))
+        if u.startswith("file://") and not u[len("file://"):].startswith("/"):
+            return "file://" + str(self.local_path(u[len("file://"):]))
+        return u
+
+    @property
+    def cache_path(self) -> Path:
+        return self.local_path(self.storage.cache_dir)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute under ``home``."""
+        u = self.database.url
+        prefix = "sqlite:///"
+        if u.startswith(prefix) and not u[len(prefix):].startswith("/") and u[len(prefix):] not in ("", ":memory:"):
+            return prefix + str(self.local_path(u[len(prefix):]))
+        return u
+
+
+# env var -> dotted key; values are parsed with the key's type
+ENV_OVERRIDES: dict[str, str] = {
+    HOME_ENV: "home",
+    "RINGRIFT_STORE_URL": "storage.url",
+    "RINGRIFT_CACHE_DIR": "storage.cache_dir",
+    "RINGRIFT_S3_ENDPOINT_URL": "storage.s3_endpoint_url",
+    "RINGRIFT_S3_REGION": "storage.s3_region",
+    "RINGRIFT_DB_URL": "database.url",
+    "RINGRIFT_DEVICE": "network.device",
+    "RINGRIFT_NETWORK_SIZE": "network.size",
+}
+
+
+def _check_type(value: Any, tp: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _check_type(value, a, where)
+            except ConfigError:
+                pass
+        raise ConfigError(f"{where}: expected {tp}, got {value!r}")
+    if origin in (collections.abc.Mapping, dict):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        _, vt = typing.get_args(tp)
+        return {str(k): _check_type(v, vt, f"{where}.{k}") for k, v in value.items()}
+    if origin in (list, tuple, collections.abc.Sequence):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        (et, *_) = typing.get_args(tp) or (Any,)
+        return tuple(_check_type(v, et, f"{where}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return _build(tp, value, where)
+    if tp is Any:
+        return value
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+    if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if not isinstance(value, tp):
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+    return value
+
+
+def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        key = f"{where}.{unknown[0]}" if where else unknown[0]
+        raise ConfigError(f"unknown key {key!r} (known here: {', '.join(sorted(names))})")
+    kwargs = {k: _check_type(v, hints[k], f"{where}.{k}" if where else k) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def _parse_env(raw: str, tp: Any) -> Any:
+    args = typing.get_args(tp)
+    base = next((a for a in args if a is not type(None)), tp) if args else tp
+    if raw == "" and type(None) in args:
+        return None
+    if base is int:
+        return int(raw)
+    if base is float:
+        return float(raw)
+    if base is bool:
+        return raw.lower() in ("1", "true", "yes", "on")
+    return raw
+
+
+def _set_dotted(cfg: Any, dotted: str, raw: str) -> Any:
+    head, _, rest = dotted.partition(".")
+    hints = typing.get_type_hints(type(cfg))
+    if rest:
+        return dataclasses.replace(cfg, **{head: _set_dotted(getattr(cfg, head), rest, raw)})
+    return dataclasses.replace(cfg, **{head: _parse_env(raw, hints[head])})
+
+
+def config_from_dict(data: Mapping[str, Any] | None, source: str = "<dict>",
+                     env: Mapping[str, str] | None = None) -> ForgeConfig:
+    """Build a ``ForgeConfig`` from parsed YAML (``None`` = all defaults), then apply ``env`` overrides."""
+    data = dict(data or {})
+    try:
+        cfg = _build(ForgeConfig, data, "")
+    except ConfigError as e:
+        raise ConfigError(f"{source}: {e}") from None
+    cfg = dataclasses.replace(cfg, source=source)
+    for var, dotted in ENV_OVERRIDES.items():
+        if env is not None and var in env:
+            try:
+                cfg = _set_dotted(cfg, dotted, env[var])
+            except ValueError as e:
+                raise ConfigError(f"environment {var}={env[var]!r} ({dotted}): {e}") from None
+    return cfg
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> ForgeConfig:
+    """Read the config file (``path``, else ``$RINGRIFT_CONFIG``, else ``config/unified_loop.yaml``)."""
+    import yaml
+
+    env = os.environ if env is None else env
+    p = Path(path or env.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {p}: {e.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: invalid YAML: {e}") from None
+    if data is not None and not isinstance(data, Mapping):
+        raise ConfigError(f"{p}: the top level must be a mapping of keys")
+    return config_from_dict(data, str(p), env)
