@@ -239,7 +239,12 @@ def move_to_index(state, move: Move) -> int:
 
 def legal_indices(state) -> list[int]:
     """The policy index of every legal move, aligned with ``legal_moves(state)``."""
-    moves = legal_moves(state)
+    return moves_to_indices(state, legal_moves(state))
+
+
+def moves_to_indices(state, moves: list[Move]) -> list[int]:
+    """The policy index of each of ``moves``, which must be the full legal-move list of ``state``
+    (slot ranks of recovery and territory moves are taken among them); for callers that hold it."""
     al = _actions_of(state.geom)
     ranks = None
     for m in moves:

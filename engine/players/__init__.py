@@ -10,28 +10,35 @@ from .evaluator import Evaluator, HeuristicEvaluator, terminal_values
 from .features import FEATURES, WIN_SCORE, feature_vectors, player_scores
 from .heuristic import DEFAULT_PROFILE, HeuristicPlayer, ProfileError, load_profile
 from .gumbel import GumbelPlayer
+from .lockstep import LockstepRun, play_lockstep
 from .match import MOVE_CAP, MatchResult, SeriesResult, play_match, play_series
 from .mcts import MCTSPlayer
 from .random_player import RandomPlayer
 
 __all__ = [
-    "DEFAULT_PROFILE", "Evaluator", "FEATURES", "GumbelPlayer", "HeuristicEvaluator", "HeuristicPlayer", "MCTSPlayer",
+    "DEFAULT_PROFILE", "Evaluator", "FEATURES", "GumbelPlayer", "HeuristicEvaluator", "HeuristicPlayer", "LockstepRun", "MCTSPlayer",
     "MOVE_CAP", "MatchResult", "Player", "ProfileError", "RandomPlayer", "SearchStats", "SeriesResult", "WIN_SCORE",
-    "feature_vectors", "load_profile", "make_player", "play_match", "play_series", "player_scores", "seat_players",
+    "feature_vectors", "load_profile", "make_player", "play_lockstep", "play_match", "play_series", "player_scores", "seat_players",
     "terminal_values",
 ]
 
 
 def make_player(kind: str, seed: int = 0, **kwargs) -> Player:
     """A player by kind name: ``"random"``, ``"heuristic"`` (kwargs: ``profile``, ``name``), ``"mcts"`` or
-    ``"gumbel"`` (kwargs: the player's options; ``profile`` builds a ``HeuristicEvaluator`` when no
-    ``evaluator`` is given)."""
+    ``"gumbel"`` (kwargs: the player's options; with no ``evaluator``, ``checkpoint`` (a path) builds a
+    ``NetworkEvaluator`` on ``device`` (default auto), else ``profile`` a ``HeuristicEvaluator``)."""
     if kind == "random":
         return RandomPlayer(seed, **kwargs)
     if kind == "heuristic":
         return HeuristicPlayer(seed, **kwargs)
     if kind in ("mcts", "gumbel"):
         profile = kwargs.pop("profile", None)
+        checkpoint = kwargs.pop("checkpoint", None)
+        device = kwargs.pop("device", "auto")
+        if kwargs.get("evaluator") is None and checkpoint is not None:
+            from engine.nn.evaluator import NetworkEvaluator
+
+            kwargs["evaluator"] = NetworkEvaluator.from_checkpoint(str(checkpoint), device=device)
         if kwargs.get("evaluator") is None:
             kwargs["evaluator"] = HeuristicEvaluator(profile) if profile is not None else HeuristicEvaluator()
         cls = MCTSPlayer if kind == "mcts" else GumbelPlayer

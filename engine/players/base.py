@@ -80,5 +80,12 @@ class Player:
     def choose(self, state: GameState) -> Move:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def search(self, state: GameState):
+        """``choose`` as a generator for the lockstep runner (``engine.players.lockstep``): a search
+        player yields batches of positions to evaluate and returns its move; a player that needs no
+        evaluator returns at once."""
+        return self.choose(state)
+        yield  # pragma: no cover - makes this a generator function
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} seed={self.seed}>"

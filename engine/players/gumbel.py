@@ -11,6 +11,9 @@ past the budget), then the better half by ``g + logits + sigma(completed Q)`` is
 at the end goes to the survivors in turn. Below the root the simulations use the PUCT selection of
 ``mcts.py`` (max-n value vectors; each node's player maximises its own entry).
 
+``nonroot="gumbel"`` replaces PUCT below the root by Gumbel MuZero's deterministic selection
+(``argmax pi'(a) - N(a) / (1 + sum N)`` with ``pi'`` the improved policy at that node).
+
 ``sigma(q) = (c_visit + max_b N(b)) * c_scale * q`` with ``q`` the completed Q min-max rescaled to
 [0, 1] over the legal moves. Completed Q (for the root player): the mean value of a visited move;
 for an unvisited one the mixed value ``(v_root + N_sum / sum_visited(pi) * sum_visited(pi q)) /
@@ -24,38 +27,33 @@ the last survivors); ``last_stats.policy`` is the improved policy target
 from __future__ import annotations
 
 import math
+from typing import Generator
 
 from engine.game import GameState, Move, legal_moves
 
 from .base import Player, SearchStats
-from .evaluator import Evaluator, HeuristicEvaluator, seat_values
-from .mcts import Node, Tree
-
-_LOG_FLOOR = -1e9
-
-
-def _softmax(xs: list[float]) -> list[float]:
-    top = max(xs)
-    ex = [math.exp(x - top) for x in xs]
-    z = sum(ex)
-    return [e / z for e in ex]
+from .evaluator import Evaluation, Evaluator, HeuristicEvaluator, seat_values
+from .mcts import Node, Tree, log_priors, run_search, sigma_q, softmax
 
 
 class GumbelPlayer(Player):
     kind = "gumbel"
 
     def __init__(self, evaluator: Evaluator | None = None, simulations: int = 64, max_considered: int = 16,
-                 c_visit: float = 50.0, c_scale: float = 1.0, c_puct: float = 1.5, seed: int = 0,
-                 name: str | None = None) -> None:
+                 c_visit: float = 50.0, c_scale: float = 1.0, c_puct: float = 1.5, nonroot: str = "puct",
+                 seed: int = 0, name: str | None = None) -> None:
         super().__init__(seed, name)
         if simulations < 1 or max_considered < 1:
             raise ValueError("simulations and max_considered must be >= 1")
+        if nonroot not in ("puct", "gumbel"):
+            raise ValueError(f"nonroot must be 'puct' or 'gumbel', got {nonroot!r}")
         self.evaluator = evaluator if evaluator is not None else HeuristicEvaluator()
         self.simulations = int(simulations)
         self.max_considered = int(max_considered)
         self.c_visit = float(c_visit)
         self.c_scale = float(c_scale)
         self.c_puct = float(c_puct)
+        self.nonroot = nonroot
         self.last_visits: tuple[int, ...] = ()
         self.last_simulations = 0
         self.last_considered: tuple[int, ...] = ()
@@ -64,43 +62,26 @@ class GumbelPlayer(Player):
         ev = getattr(self.evaluator, "spec", None)
         return {"kind": self.kind, "name": self.name, "seed": self.seed, "simulations": self.simulations,
                 "max_considered": self.max_considered, "c_visit": self.c_visit, "c_scale": self.c_scale,
-                "evaluator": ev() if callable(ev) else type(self.evaluator).__name__}
-
-    # -- completed Q and sigma -----------------------------------------------------------------------
-    def _sigma_q(self, root: Node, v_root: float) -> list[float]:
-        """sigma(rescaled completed Q) per root move, for the root player."""
-        p = root.player
-        priors = root.priors
-        kids = root.children
-        visits = [c.N if c is not None else 0 for c in kids]
-        n_sum = sum(visits)
-        pi_v = 0.0
-        piq = 0.0
-        for i, c in enumerate(kids):
-            if visits[i]:
-                pi_v += priors[i]
-                piq += priors[i] * c.q(p)
-        mixed = v_root if n_sum == 0 or pi_v <= 0 else (v_root + n_sum * piq / pi_v) / (1 + n_sum)
-        q = [kids[i].q(p) if visits[i] else mixed for i in range(len(kids))]
-        lo, hi = min(q), max(q)
-        span = hi - lo
-        q = [(x - lo) / span if span > 1e-8 else 0.5 for x in q]
-        scale = (self.c_visit + max(visits)) * self.c_scale
-        return [scale * x for x in q]
+                "nonroot": self.nonroot, "evaluator": ev() if callable(ev) else type(self.evaluator).__name__}
 
     def choose(self, state: GameState) -> Move:
+        return run_search(self.search(state), self.evaluator)
+
+    def search(self, state: GameState) -> Generator[list[Node], list[Evaluation], Move]:
+        """The search as a generator: each round of sequential halving (one simulation per remaining
+        move, in distinct subtrees, so batching changes nothing) is one batch of leaves."""
         legal = legal_moves(state)
         if not legal:
             raise ValueError(f"no legal move in {state!r}")
-        tree = Tree(self.evaluator, self.c_puct)
+        tree = Tree(self.evaluator, self.c_puct, self.nonroot, self.c_visit, self.c_scale)
         root = Node(state.clone(), legal)
-        v = tree.evaluate(root)
+        v = tree.expand(root, (yield [root])[0])
         p = root.player
         root.N = 1
         root.W = list(v)
         v_root = v[p]
         k = len(legal)
-        logits = [math.log(x) if x > 0 else _LOG_FLOOR for x in root.priors]
+        logits = log_priors(root.priors)
         rnd = self.rng.random
         g = []
         for _ in range(k):
@@ -119,25 +100,36 @@ class GumbelPlayer(Player):
         def score(i: int, sq: list[float]) -> float:
             return g[i] + logits[i] + sq[i]
 
+        def simulate_round(actions: list[int]):
+            """One simulation for each of ``actions``; leaves evaluated in one batch."""
+            paths = [tree.descend(root, i) for i in actions]
+            leaves = [leaf for _, leaf in paths if tree.needs_eval(leaf)]
+            if leaves:
+                for leaf, ev in zip(leaves, (yield leaves)):
+                    tree.expand(leaf, ev)
+            for path, leaf in paths:
+                tree.backup(path, tree.leaf_value(leaf))
+
         while used < budget and len(remaining) > 1:
             per = max(1, budget // (phases * len(remaining)))
             for _ in range(per):
-                for i in remaining:
-                    if used >= budget:
-                        break
-                    tree.simulate(root, i)
-                    used += 1
-            sq = self._sigma_q(root, v_root)
+                batch = remaining[:budget - used]
+                if not batch:
+                    break
+                yield from simulate_round(batch)
+                used += len(batch)
+            sq = sigma_q(root, v_root, self.c_visit, self.c_scale)
             remaining.sort(key=lambda i: (-score(i, sq), i))
             remaining = remaining[:max(1, len(remaining) // 2)]
         j = 0
         while used < budget:  # leftover budget: the survivors in turn
-            tree.simulate(root, remaining[j % len(remaining)])
-            used += 1
-            j += 1
-        sq = self._sigma_q(root, v_root)
+            batch = [remaining[(j + t) % len(remaining)] for t in range(min(len(remaining), budget - used))]
+            yield from simulate_round(batch)
+            used += len(batch)
+            j += len(batch)
+        sq = sigma_q(root, v_root, self.c_visit, self.c_scale)
         chosen = max(remaining, key=lambda i: (score(i, sq), -i))
-        policy = tuple(_softmax([logits[i] + sq[i] for i in range(k)]))
+        policy = tuple(softmax([logits[i] + sq[i] for i in range(k)]))
         n = state.num_players
         visits = [c.N if c is not None else 0 for c in root.children]
         self.last_visits = tuple(visits)

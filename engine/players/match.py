@@ -84,12 +84,18 @@ def play_match(board: str, num_players: int, players: list[Player], seed: int = 
         stats.append(pl.last_stats)
         deciders.append(p)
         apply_in_place(s, m)
-    seconds = time.perf_counter() - t0
+    return match_result(s, players, seed, capped, stats, deciders, time.perf_counter() - t0)
+
+
+def match_result(s: GameState, players: list[Player], seed: int, capped: bool, stats: list, deciders: list[int],
+                 seconds: float) -> MatchResult:
+    """The ``MatchResult`` of a game played to ``s`` (finished, or stopped by the move cap)."""
+    n = s.num_players
     if capped:
-        winner, ranking, reason = None, tuple([1] * num_players), MOVE_CAP
+        winner, ranking, reason = None, tuple([1] * n), MOVE_CAP
     else:
         winner, ranking, reason = s.winner, tuple(s.ranking()), s.victory_reason
-    return MatchResult(board=board, num_players=num_players, seed=seed, players=tuple(p.spec() for p in players),
+    return MatchResult(board=s.board_type, num_players=n, seed=seed, players=tuple(p.spec() for p in players),
                        winner=winner, ranking=ranking, victory_reason=reason, moves=tuple(s.moves),
                        decisions=len(deciders), stats=tuple(stats), deciders=tuple(deciders), seconds=seconds)
 

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Generator
 
 from engine.game import GameState, Move, apply_in_place, legal_moves
 
 from .base import Player, SearchStats
-from .evaluator import Evaluator, HeuristicEvaluator, absolute_values, seat_values, terminal_values
+from .evaluator import Evaluation, Evaluator, HeuristicEvaluator, absolute_values, seat_values, terminal_values
+
+LOG_FLOOR = -1e9
 
 
 def pass_bookkeeping(state: GameState) -> list[Move]:
@@ -66,31 +69,54 @@ class Node:
 
 
 class Tree:
-    """The search machinery shared by ``MCTSPlayer`` and ``GumbelPlayer``."""
+    """The search machinery shared by ``MCTSPlayer`` and ``GumbelPlayer``.
 
-    def __init__(self, evaluator: Evaluator, c_puct: float) -> None:
+    A simulation is split so leaves can be evaluated in batches: ``descend`` walks from the root to
+    a leaf (creating it), the caller gets the leaf evaluated (``needs_eval`` / ``expand``), then
+    ``backup`` adds its value to the path. ``add_virtual`` / ``remove_virtual`` put a temporary
+    loss on a pending path so the next descent of the same batch prefers other branches.
+    """
+
+    def __init__(self, evaluator: Evaluator, c_puct: float, nonroot: str = "puct",
+                 c_visit: float = 50.0, c_scale: float = 1.0) -> None:
+        if nonroot not in ("puct", "gumbel"):
+            raise ValueError(f"nonroot must be 'puct' or 'gumbel', got {nonroot!r}")
         self.evaluator = evaluator
         self.c_puct = c_puct
+        self.select = self.select_gumbel if nonroot == "gumbel" else self.select_puct
+        self.c_visit = c_visit
+        self.c_scale = c_scale
         self.evaluated = 0
 
     def new_root(self, state: GameState) -> Node:
         s = state.clone()
         return Node(s, pass_bookkeeping(s))
 
-    def evaluate(self, node: Node) -> list[float]:
-        """Expand ``node`` (priors) and return its absolute value vector (cached)."""
-        if node.value is not None:
-            return node.value
+    @staticmethod
+    def needs_eval(node: Node) -> bool:
+        return node.value is None and not node.terminal
+
+    def expand(self, node: Node, evaluation: Evaluation) -> list[float]:
+        """Store the evaluator's priors and value for ``node``; returns its absolute values."""
+        priors, vals = evaluation
         s = node.state
-        n = s.num_players
-        if node.terminal:
-            node.value = absolute_values(terminal_values(s), s.current_player, n)
-            return node.value
-        (priors, vals), = self.evaluator.evaluate([s], [node.moves])
-        self.evaluated += 1
         node.priors = list(priors)
-        node.value = absolute_values(vals, s.current_player, n)
+        node.value = absolute_values(vals, s.current_player, s.num_players)
+        self.evaluated += 1
         return node.value
+
+    def leaf_value(self, node: Node) -> list[float]:
+        """Absolute values of an evaluated or terminal node."""
+        if node.value is None:
+            s = node.state
+            node.value = absolute_values(terminal_values(s), s.current_player, s.num_players)
+        return node.value
+
+    def evaluate(self, node: Node) -> list[float]:
+        """Expand ``node`` with a direct evaluator call (unbatched path)."""
+        if self.needs_eval(node):
+            return self.expand(node, self.evaluator.evaluate([node.state], [node.moves])[0])
+        return self.leaf_value(node)
 
     def child(self, node: Node, i: int) -> tuple[Node, bool]:
         c = node.children[i]
@@ -101,7 +127,7 @@ class Tree:
         c = node.children[i] = Node(s, pass_bookkeeping(s))
         return c, True
 
-    def select(self, node: Node) -> int:
+    def select_puct(self, node: Node) -> int:
         p = node.player
         children = node.children
         priors = node.priors
@@ -119,14 +145,27 @@ class Tree:
                 best, best_i = sc, i
         return best_i
 
-    def simulate(self, root: Node, first: int | None = None) -> list[float]:
-        """One simulation from ``root`` (expanded); ``first`` forces the root's move index."""
+    def select_gumbel(self, node: Node) -> int:
+        """Gumbel MuZero's deterministic non-root selection: argmax of the improved policy minus
+        the visit share, ``pi'(a) - N(a) / (1 + sum N)``."""
+        improved = improved_policy(node, self.c_visit, self.c_scale)
+        children = node.children
+        total = 1 + sum(c.N for c in children if c is not None)
+        best = -math.inf
+        best_i = 0
+        for i, pi in enumerate(improved):
+            c = children[i]
+            sc = pi - (c.N if c is not None else 0) / total
+            if sc > best:
+                best, best_i = sc, i
+        return best_i
+
+    def descend(self, root: Node, first: int | None = None) -> tuple[list[Node], Node]:
+        """From ``root`` (expanded) to a new or unexpanded leaf; ``first`` forces the root's move."""
         path = [root]
         node = root
         i = first
-        while True:
-            if node.terminal:
-                break
+        while not node.terminal:
             if i is None:
                 i = self.select(node)
             node, created = self.child(node, i)
@@ -134,13 +173,91 @@ class Tree:
             i = None
             if created or node.priors is None:
                 break
-        v = self.evaluate(node)
+        return path, node
+
+    @staticmethod
+    def backup(path: list[Node], v: list[float]) -> None:
         for nd in path:
             nd.N += 1
             W = nd.W
             for q in range(1, len(W)):
                 W[q] += v[q]
+
+    @staticmethod
+    def add_virtual(path: list[Node], sign: int = 1) -> None:
+        path[0].N += sign
+        for parent, nd in zip(path, path[1:]):
+            nd.N += sign
+            nd.W[parent.player] -= sign
+
+    def remove_virtual(self, path: list[Node]) -> None:
+        self.add_virtual(path, -1)
+
+    def simulate(self, root: Node, first: int | None = None) -> list[float]:
+        """One unbatched simulation (descend, evaluate, backup)."""
+        path, leaf = self.descend(root, first)
+        v = self.evaluate(leaf)
+        self.backup(path, v)
         return v
+
+
+def completed_q(node: Node, v_node: float) -> list[float]:
+    """Completed Q for the node's player: the mean value of a visited move, the mixed value
+    ``(v + N_sum / sum_visited(pi) * sum_visited(pi q)) / (1 + N_sum)`` for an unvisited one."""
+    p = node.player
+    priors = node.priors
+    kids = node.children
+    n_sum = 0
+    pi_v = 0.0
+    piq = 0.0
+    qs = [None] * len(kids)
+    for i, c in enumerate(kids):
+        if c is not None and c.N:
+            q = c.W[p] / c.N
+            qs[i] = q
+            n_sum += c.N
+            pi_v += priors[i]
+            piq += priors[i] * q
+    mixed = v_node if n_sum == 0 or pi_v <= 0 else (v_node + n_sum * piq / pi_v) / (1 + n_sum)
+    return [mixed if q is None else q for q in qs]
+
+
+def sigma_q(node: Node, v_node: float, c_visit: float, c_scale: float) -> list[float]:
+    """``sigma(q) = (c_visit + max_b N(b)) * c_scale * q`` of the completed Q min-max rescaled to [0, 1]."""
+    q = completed_q(node, v_node)
+    lo, hi = min(q), max(q)
+    span = hi - lo
+    q = [(x - lo) / span if span > 1e-8 else 0.5 for x in q]
+    scale = (c_visit + max((c.N for c in node.children if c is not None), default=0)) * c_scale
+    return [scale * x for x in q]
+
+
+def log_priors(priors: list[float]) -> list[float]:
+    return [math.log(x) if x > 0 else LOG_FLOOR for x in priors]
+
+
+def softmax(xs: list[float]) -> list[float]:
+    top = max(xs)
+    ex = [math.exp(x - top) for x in xs]
+    z = sum(ex)
+    return [e / z for e in ex]
+
+
+def improved_policy(node: Node, c_visit: float, c_scale: float) -> list[float]:
+    """``softmax(log prior + sigma(completed Q))`` at an expanded node, for the node's player."""
+    v = node.value[node.player] if node.value is not None else 0.0
+    sq = sigma_q(node, v, c_visit, c_scale)
+    return softmax([lp + s for lp, s in zip(log_priors(node.priors), sq)])
+
+
+def run_search(search: Generator[list[Node], list[Evaluation], Move], evaluator: Evaluator) -> Move:
+    """Drive a search generator to its move, evaluating each batch of leaves it asks for."""
+    try:
+        req = next(search)
+        while True:
+            req = search.send(evaluator.evaluate([n.state for n in req], [n.moves for n in req]))
+    except StopIteration as stop:
+        return stop.value
 
 
 def dirichlet(rng: random.Random, alpha: float, k: int) -> list[float]:
@@ -154,10 +271,11 @@ class MCTSPlayer(Player):
 
     def __init__(self, evaluator: Evaluator | None = None, simulations: int = 200, c_puct: float = 1.5,
                  dirichlet_alpha: float = 0.3, dirichlet_frac: float = 0.25, add_noise: bool = False,
-                 temperature: float = 0.0, seed: int = 0, name: str | None = None) -> None:
+                 temperature: float = 0.0, leaf_batch: int = 1, seed: int = 0, name: str | None = None) -> None:
         super().__init__(seed, name)
-        if simulations < 1:
-            raise ValueError("simulations must be >= 1")
+        if simulations < 1 or leaf_batch < 1:
+            raise ValueError("simulations and leaf_batch must be >= 1")
+        self.leaf_batch = int(leaf_batch)
         self.evaluator = evaluator if evaluator is not None else HeuristicEvaluator()
         self.simulations = int(simulations)
         self.c_puct = float(c_puct)
@@ -172,23 +290,47 @@ class MCTSPlayer(Player):
         ev = getattr(self.evaluator, "spec", None)
         return {"kind": self.kind, "name": self.name, "seed": self.seed, "simulations": self.simulations,
                 "c_puct": self.c_puct, "add_noise": self.add_noise, "temperature": self.temperature,
+                "leaf_batch": self.leaf_batch,
                 "evaluator": ev() if callable(ev) else type(self.evaluator).__name__}
 
     def choose(self, state: GameState) -> Move:
+        return run_search(self.search(state), self.evaluator)
+
+    def search(self, state: GameState) -> Generator[list[Node], list[Evaluation], Move]:
+        """The search as a generator: yields batches of leaves to evaluate, returns the move."""
         legal = legal_moves(state)
         if not legal:
             raise ValueError(f"no legal move in {state!r}")
         tree = Tree(self.evaluator, self.c_puct)
         root = Node(state.clone(), legal)
-        tree.evaluate(root)
+        tree.expand(root, (yield [root])[0])
         if self.add_noise and len(legal) > 1:
             noise = dirichlet(self.rng, self.dirichlet_alpha, len(legal))
             f = self.dirichlet_frac
             root.priors = [(1 - f) * p + f * e for p, e in zip(root.priors, noise)]
         root.N = 1
         root.W = list(root.value)
-        for _ in range(self.simulations):
-            tree.simulate(root)
+        done = 0
+        while done < self.simulations:
+            pending: list[tuple[list[Node], Node]] = []
+            leaves: list[Node] = []
+            for _ in range(min(self.leaf_batch, self.simulations - done)):
+                path, leaf = tree.descend(root)
+                if not tree.needs_eval(leaf):
+                    tree.backup(path, tree.leaf_value(leaf))
+                    done += 1
+                    continue
+                if all(leaf is not x for x in leaves):
+                    leaves.append(leaf)
+                tree.add_virtual(path)
+                pending.append((path, leaf))
+            if leaves:
+                for leaf, ev in zip(leaves, (yield leaves)):
+                    tree.expand(leaf, ev)
+            for path, leaf in pending:
+                tree.remove_virtual(path)
+                tree.backup(path, leaf.value)
+                done += 1
         visits = [c.N if c is not None else 0 for c in root.children]
         chosen = self._pick(root, visits)
         total = sum(visits)

@@ -68,3 +68,32 @@ def test_three_player_game_runs_to_the_end():
 def test_make_player():
     p = make_player("gumbel", seed=1, simulations=8)
     assert isinstance(p, GumbelPlayer) and p.spec()["kind"] == "gumbel"
+
+
+def test_gumbel_nonroot_selection():
+    ps = _positions(n=6, seed=4)
+    for s in ps:
+        p = GumbelPlayer(simulations=24, max_considered=4, nonroot="gumbel", seed=2)
+        m = p.choose(s)
+        assert m in legal_moves(s) and sum(p.last_visits) == 24 and p.spec()["nonroot"] == "gumbel"
+    a = [GumbelPlayer(simulations=24, nonroot="gumbel", seed=2).choose(s) for s in ps]
+    assert a == [GumbelPlayer(simulations=24, nonroot="gumbel", seed=2).choose(s) for s in ps]
+    with pytest.raises(ValueError, match="nonroot"):
+        GumbelPlayer(nonroot="ucb")
+
+
+def test_improved_policy_helpers():
+    from engine.players.mcts import Node, Tree, completed_q, improved_policy
+
+    s = _positions(n=1, seed=2)[0]
+    tree = Tree(HeuristicEvaluator(), 1.5)
+    root = Node(s.clone(), legal_moves(s))
+    v = tree.evaluate(root)
+    root.N, root.W = 1, list(v)
+    # unvisited: every completed Q is the node's own value, the improved policy is the prior
+    assert completed_q(root, 0.25) == [0.25] * len(root.moves)
+    assert improved_policy(root, 50.0, 1.0) == pytest.approx(root.priors)
+    for i in range(3):
+        tree.simulate(root, i)
+    pi = improved_policy(root, 50.0, 1.0)
+    assert abs(sum(pi) - 1) < 1e-9 and pi != pytest.approx(root.priors)

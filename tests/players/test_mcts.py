@@ -72,3 +72,29 @@ def test_make_player_and_spec():
     assert isinstance(p, MCTSPlayer) and p.spec()["kind"] == "mcts" and p.spec()["simulations"] == 8
     r = play_match("square8", 2, [p, HeuristicPlayer(seed=1)], seed=0, check=True, max_moves=60)
     assert r.decisions > 0
+
+
+def test_leaf_batching_keeps_the_budget_and_batches_calls():
+    calls = []
+
+    class Counting(HeuristicEvaluator):
+        def evaluate(self, states, legal=None):
+            calls.append(len(states))
+            return super().evaluate(states, legal)
+
+    for s in _positions(n=4, seed=5):
+        calls.clear()
+        p = MCTSPlayer(Counting(), simulations=32, leaf_batch=8, seed=1)
+        m = p.choose(s)
+        assert m in legal_moves(s) and sum(p.last_visits) == 32
+        assert calls[0] == 1 and max(calls) > 1 and len(calls) < 32
+        assert p.spec()["leaf_batch"] == 8
+    with pytest.raises(ValueError):
+        MCTSPlayer(leaf_batch=0)
+
+
+def test_leaf_batching_still_finds_the_win():
+    s = position("square8", 2, stacks={"0,0": [1], "7,7": [1, 1], "3,3": [2]}, eliminated=[16, 0],
+                 phase="forced_elimination")
+    p = MCTSPlayer(simulations=16, leaf_batch=4, seed=0)
+    assert apply_move(s, p.choose(s)).winner == 1

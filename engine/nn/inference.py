@@ -1,0 +1,78 @@
+"""Batched inference: one forward pass for many positions, on CPU or CUDA.
+
+    inf = Inference(net, device="auto")            # cuda when present, else cpu
+    logits, values = inf.predict(planes, globals_)  # numpy in, numpy out (float32)
+
+On CUDA the forward pass runs under autocast (bf16 where the GPU supports it, else fp16; the
+outputs are returned as float32); on CPU it runs in float32 (CPU autocast is slower than fp32 for
+these small convolutions). ``max_batch`` splits larger requests so memory stays bounded.
+``positions`` / ``batches`` count the work done, for the benchmarks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .network import RingRiftNet
+
+
+def resolve_device(name: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> cuda when available, else cpu; ``"cuda"`` without a GPU is an error that says so."""
+    if isinstance(name, torch.device):
+        return name
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} requested but no CUDA GPU is available (torch {torch.__version__})")
+    return dev
+
+
+def autocast_dtype(device: torch.device, amp: str | None = "auto") -> torch.dtype | None:
+    """The autocast dtype for ``device``: None (fp32) on CPU or when ``amp`` is None/"off"."""
+    if amp in (None, "off") or device.type != "cuda":
+        return None
+    if amp == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}[amp]
+
+
+class Inference:
+    def __init__(self, net: RingRiftNet, device: str | torch.device = "auto", amp: str | None = "auto",
+                 max_batch: int = 1024) -> None:
+        self.device = resolve_device(device)
+        self.net = net.to(self.device).eval()
+        self.dtype = autocast_dtype(self.device, amp)
+        self.max_batch = int(max_batch)
+        self.positions = 0
+        self.batches = 0
+
+    @property
+    def arch(self):
+        return self.net.arch
+
+    def predict(self, planes: np.ndarray, globals_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``planes [B, C, H, W]``, ``globals [B, G]`` -> ``(logits [B, P], values [B, 4])`` float32."""
+        b = planes.shape[0]
+        if b > self.max_batch:
+            parts = [self.predict(planes[i:i + self.max_batch], globals_[i:i + self.max_batch])
+                     for i in range(0, b, self.max_batch)]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        dev = self.device
+        x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))
+        g = torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32))
+        if dev.type == "cuda":
+            x = x.pin_memory().to(dev, non_blocking=True)
+            g = g.pin_memory().to(dev, non_blocking=True)
+        with torch.inference_mode():
+            if self.dtype is not None:
+                with torch.autocast(device_type=dev.type, dtype=self.dtype):
+                    logits, values = self.net(x, g)
+            else:
+                logits, values = self.net(x, g)
+            logits = logits.float().cpu().numpy()
+            values = values.float().cpu().numpy()
+        self.positions += b
+        self.batches += 1
+        return logits, values
