@@ -1,6 +1,6 @@
 """Search benchmark: MCTS / Gumbel simulations per second and win rates against the heuristic (square8 2p).
 
-    python bench/search.py                            # 10 games per match, 200 / 64 simulations
+    python bench/search.py                            # 10 games per match, 200 simulations each
     python bench/search.py --games 100 --seed 3
     python bench/search.py --games 2 --mcts-sims 16 --gumbel-sims 8 --speed-positions 2
 
@@ -8,7 +8,7 @@ Speed: both players search ``--speed-positions`` positions sampled from heuristi
 play (fixed seed) with the heuristic evaluator; simulations/s = simulations done / wall time of the
 ``choose`` calls (root evaluation included). Win rate: ``--games`` colour-balanced games (seats
 swapped every game) of ``mcts`` (``--mcts-sims``, default 200) against ``heuristic`` and of
-``gumbel`` (``--gumbel-sims``, default 64) against ``heuristic``; a game without a winner (stalemate
+``gumbel`` (``--gumbel-sims``, default 200; ``--gumbel-nonroot``) against ``heuristic``; a game without a winner (stalemate
 without winner, or the ``--max-moves`` safety cap) counts as not a win. Prints a table, then ONE
 JSON object on the last line.
 """
@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench/search.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--games", type=int, default=10, help="games per match vs heuristic (default 10, even)")
     ap.add_argument("--mcts-sims", type=int, default=200)
-    ap.add_argument("--gumbel-sims", type=int, default=64)
+    ap.add_argument("--gumbel-sims", type=int, default=200)
+    ap.add_argument("--gumbel-nonroot", choices=("puct", "gumbel"), default="puct",
+                    help="selection below the Gumbel root: PUCT or Gumbel MuZero's deterministic rule")
     ap.add_argument("--max-considered", type=int, default=16)
     ap.add_argument("--speed-positions", type=int, default=20, help="positions searched for simulations/s")
     ap.add_argument("--seed", type=int, default=0)
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     ev = HeuristicEvaluator(args.profile)
     mk_mcts = lambda: MCTSPlayer(ev, simulations=args.mcts_sims, seed=args.seed, name="mcts")  # noqa: E731
     mk_gumbel = lambda: GumbelPlayer(ev, simulations=args.gumbel_sims,  # noqa: E731
-                                     max_considered=args.max_considered, seed=args.seed, name="gumbel")
+                                     max_considered=args.max_considered, nonroot=args.gumbel_nonroot,
+                                     seed=args.seed, name="gumbel")
 
     positions = _positions(args.board, 2, args.speed_positions, args.seed)
     speed = {"mcts": _speed(mk_mcts(), positions), "gumbel": _speed(mk_gumbel(), positions)}
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "bench": "search", "board": args.board, "num_players": 2, "profile": ev.version, "seed": args.seed,
         "games": args.games, "mcts_simulations": args.mcts_sims, "gumbel_simulations": args.gumbel_sims,
-        "max_considered": args.max_considered, "python": platform.python_version(), "cpu_count": os.cpu_count(),
+        "max_considered": args.max_considered, "gumbel_nonroot": args.gumbel_nonroot, "python": platform.python_version(), "cpu_count": os.cpu_count(),
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "speed": speed, "winrate": winrate,
     }
     print(json.dumps(out, sort_keys=True))

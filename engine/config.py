@@ -85,12 +85,34 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class TrainingConfig:
+    """The trainer's hyperparameters (``engine.training``)."""
+
+    batch_size: int = 256
+    lr: float = 2e-3  # peak learning rate (AdamW)
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    epochs: int = 4  # passes over the training split (the cosine schedule spans them)
+    max_steps: int = 0  # 0 = no cap beyond epochs
+    grad_clip: float = 1.0
+    value_weight: float = 1.0
+    policy_weight: float = 1.0
+    checkpoint_every: int = 200  # steps; a checkpoint is also written at the end
+    early_stop_patience: int = 2  # epochs without a better validation loss; 0 = never stop early
+    shuffle_chunks: int = 4  # NPZ chunks mixed together when shuffling (bounds memory)
+    augment: bool = True  # a random board symmetry per sample
+    amp: str = "auto"  # CUDA autocast: auto (bf16 if supported, else fp16), bf16, fp16, off
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class ForgeConfig:
     version: int = 1
     home: str = "var"
     storage: StorageConfig = field(default_factory=StorageConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
     source: str = "<defaults>"  # the file it was read from (not a YAML key)
 
     # -- resolved locations ----------------------------------------------------------------------
