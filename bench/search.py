@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--games", type=int, default=10, help="games per match vs heuristic (default 10, even)")
     ap.add_argument("--mcts-sims", type=int, default=200)
     ap.add_argument("--gumbel-sims", type=int, default=200)
-    ap.add_argument("--gumbel-nonroot", choices=("puct", "gumbel"), default="puct",
+    ap.add_argument("--gumbel-nonroot", choices=("puct", "gumbel"), default="gumbel",
                     help="selection below the Gumbel root: PUCT or Gumbel MuZero's deterministic rule")
     ap.add_argument("--max-considered", type=int, default=16)
     ap.add_argument("--speed-positions", type=int, default=20, help="positions searched for simulations/s")
