@@ -1,7 +1,7 @@
 """The one configuration type: ``ForgeConfig``, read from ``config/unified_loop.yaml``.
 
     from engine.config import load_config
-    cfg = load_config()                 # $RINGRIFT_CONFIG or config/unified_loop.yaml, then env overrides
+    cfg = load_config()                 # $RINGRIFT_CONFIG_PATH or config/unified_loop.yaml, then env overrides
     cfg.storage.url, cfg.database.url
 
 Every section is a frozen dataclass; the YAML file may set any subset of keys (defaults fill the
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-CONFIG_ENV = "RINGRIFT_CONFIG"
+CONFIG_ENV = "RINGRIFT_CONFIG_PATH"
 HOME_ENV = "RINGRIFT_HOME"
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "unified_loop.yaml"
 
@@ -256,7 +256,7 @@ def config_from_dict(data: Mapping[str, Any] | None, source: str = "<dict>",
 
 
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> ForgeConfig:
-    """Read the config file (``path``, else ``$RINGRIFT_CONFIG``, else ``config/unified_loop.yaml``)."""
+    """Read the config file (``path``, else ``$RINGRIFT_CONFIG_PATH``, else ``config/unified_loop.yaml``)."""
     import yaml
 
     env = os.environ if env is None else env
