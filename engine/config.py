@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
+
 CONFIG_ENV = "RINGRIFT_CONFIG_PATH"
 HOME_ENV = "RINGRIFT_HOME"
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "unified_loop.yaml"
@@ -113,6 +115,9 @@ class ForgeConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    evaluation: EloSettings = field(default_factory=EloSettings)
+    gauntlet: GauntletSettings = field(default_factory=GauntletSettings)
+    promotion: PromotionSettings = field(default_factory=PromotionSettings)
     source: str = "<defaults>"  # the file it was read from (not a YAML key)
 
     # -- resolved locations ----------------------------------------------------------------------
