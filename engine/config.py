@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine.data.gates import GateConfig
 from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
 
 CONFIG_ENV = "RINGRIFT_CONFIG_PATH"
@@ -87,6 +88,33 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class WindowConfig:
+    """KataGo's sublinear training window (``engine.data.window.data_window``)."""
+
+    min_window: int = 250_000
+    alpha: float = 0.75
+    beta: float = 0.4
+    max_window: int | None = None
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """Shards -> NPZ (``engine.data.export``)."""
+
+    val_fraction: float = 0.05
+    chunk_samples: int | None = None  # None = per-board default (about 16 MB of planes per chunk)
+    dedup: bool = True
+    include_capped: bool = False
+    compress: bool = True
+    shuffle: bool = True
+    seed: int = 0
+    shard_compression: str = "zstd"
+    max_reuse: float = 4.0
+    window: WindowConfig = field(default_factory=WindowConfig)
+    gates: GateConfig = field(default_factory=GateConfig)
+
+
+@dataclass(frozen=True)
 class TrainingConfig:
     """The trainer's hyperparameters (``engine.training``)."""
 
@@ -114,6 +142,7 @@ class ForgeConfig:
     storage: StorageConfig = field(default_factory=StorageConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     evaluation: EloSettings = field(default_factory=EloSettings)
     gauntlet: GauntletSettings = field(default_factory=GauntletSettings)
