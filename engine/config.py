@@ -88,6 +88,81 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class SelfplayTemperatureConfig:
+    """Self-play move temperature by ply and generation (``engine.training.temperature``)."""
+
+    kind: str = "step"  # constant | step | linear | exponential
+    initial: float = 1.0
+    final: float = 0.0  # 0 = best move
+    plies: int = 30  # step: plies at `initial`; linear: plies to reach `final`
+    half_life: float = 15.0  # exponential
+    generation_decay: float = 1.0  # 1 = same schedule every generation
+    min_generation_factor: float = 0.0
+
+
+@dataclass(frozen=True)
+class CurriculumStageConfig:
+    name: str = ""
+    sources: tuple[str, ...] = ()  # fnmatch patterns over data source names; () = all
+    epochs: int = 0  # 0 = training.epochs
+    max_steps: int = 0
+    lr_scale: float = 1.0
+    generation_decay: float = 1.0
+    min_weight: float = 0.0
+    init: str = "previous"  # previous | base | scratch
+    overrides: Mapping[str, Any] = field(default_factory=dict)  # other training.* keys
+
+
+@dataclass(frozen=True)
+class TrainingCurriculumConfig:
+    stages: tuple[CurriculumStageConfig, ...] = ()
+    allow_transfer: bool = False
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    bins: int = 10
+    objective: str = "mse"  # mse | nll
+    seats: str = "first"  # first | all
+    weight_by_count: bool = False
+    history: str = "calibration.jsonl"  # relative -> under home
+
+
+@dataclass(frozen=True)
+class SelfplayConfig:
+    """Self-play batches (``engine.loop.run_selfplay``)."""
+
+    games_per_batch: int = 16
+    engine: str = "auto"  # auto: gumbel with the champion network, heuristic until there is one
+    simulations: int = 32  # gumbel simulations per move with a network
+    max_considered: int = 8  # gumbel sampled actions at the root
+    max_moves: int = 2000  # safety cap per game (a capped game is never exported)
+    concurrency: int = 0  # games in lockstep (0 = the whole batch)
+    temperature: SelfplayTemperatureConfig = field(default_factory=SelfplayTemperatureConfig)
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """The generation loop (``engine.loop``; the Prefect master loop uses the same keys)."""
+
+    profile: str = "minimal"  # which entry of profiles runs
+    profiles: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "minimal": ("square8_2p",),
+        "standard": ("square8_2p", "square8_3p", "square8_4p", "hex8_2p"),
+        "full": tuple(f"{b}_{n}p" for b in ("square8", "hex8", "square19", "hexagonal") for n in (2, 3, 4)),
+    })
+    train_threshold_games: int = 64  # new games since the last training before a new training starts
+    selfplay_batches: int = 1  # selfplay batches per generation and config
+    keep_candidates: int = 5  # prune keeps the last K candidates per config (every champion is kept)
+
+    def configs(self, profile: str | None = None) -> tuple[str, ...]:
+        key = profile or self.profile
+        if key not in self.profiles:
+            raise ConfigError(f"unknown loop profile {key!r} (configured: {', '.join(sorted(self.profiles))})")
+        return self.profiles[key]
+
+
+@dataclass(frozen=True)
 class WindowConfig:
     """KataGo's sublinear training window (``engine.data.window.data_window``)."""
 
@@ -142,8 +217,12 @@ class ForgeConfig:
     storage: StorageConfig = field(default_factory=StorageConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    selfplay: SelfplayConfig = field(default_factory=SelfplayConfig)
+    loop: LoopConfig = field(default_factory=LoopConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    curriculum: TrainingCurriculumConfig = field(default_factory=TrainingCurriculumConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     evaluation: EloSettings = field(default_factory=EloSettings)
     gauntlet: GauntletSettings = field(default_factory=GauntletSettings)
     promotion: PromotionSettings = field(default_factory=PromotionSettings)
@@ -192,6 +271,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "RINGRIFT_DB_URL": "database.url",
     "RINGRIFT_DEVICE": "network.device",
     "RINGRIFT_NETWORK_SIZE": "network.size",
+    "RINGRIFT_PROFILE": "loop.profile",
 }
 
 

@@ -230,20 +230,20 @@ def outcome_values(outcome: Outcome, num_players: int) -> tuple[float, ...]:
 def model_identity(spec: Mapping) -> str:
     """A short identity of what generated a player's moves, for the NPZ model table.
 
-    ``spec["model"]`` when the player names a model (a network player should put its model id
-    there), else its evaluator's ``model``; otherwise ``kind:profile`` / ``kind:version`` (e.g.
+    ``spec["model"]`` (or ``model_id``) when the player names a model, else its evaluator's
+    ``model`` / ``model_id`` (``NetworkEvaluator.spec()`` has the network's model id); otherwise ``kind:profile`` / ``kind:version`` (e.g.
     ``heuristic:heuristic-v1``), with a search player's evaluator in brackets
     (``gumbel[heuristic:heuristic-v1]``).
     """
     if not isinstance(spec, Mapping):
         return str(spec)
-    if spec.get("model"):
-        m = spec["model"]
+    if spec.get("model") or spec.get("model_id"):
+        m = spec.get("model") or spec["model_id"]
         return str(m.get("id", m) if isinstance(m, Mapping) else m)
     ev = spec.get("evaluator")
     kind = str(spec.get("kind", "unknown"))
     if isinstance(ev, Mapping):
-        if ev.get("model"):
+        if ev.get("model") or ev.get("model_id"):
             return model_identity(ev)
         return f"{kind}[{model_identity(ev)}]"
     if isinstance(ev, str):

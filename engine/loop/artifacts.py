@@ -1,0 +1,81 @@
+"""How the stages lay their artifacts out in the store (all content addressed, see docs/STORAGE.md).
+
+* a selfplay batch: the shard object + a ``shards`` manifest (metadata: config, batch id, games,
+  generating model), published once under the pointer ``batches/<config>/<batch id>``;
+* a dataset: a ``dataset`` manifest of the NPZ chunks (name = chunk file name, metadata = split
+  and sample count) whose metadata carries the export manifest;
+* a model: a ``model`` manifest of ``model.safetensors`` + ``model.json`` (metadata: model id,
+  config, parent, dataset);
+* the champion of a config: the pointer ``champion/<config>`` -> a model manifest id.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.nn.checkpoint import Checkpoint, checkpoint_from_bytes
+
+
+def champion_pointer_name(config_key: str) -> str:
+    return f"champion/{config_key}"
+
+
+def batch_pointer_name(config_key: str, batch_id: str) -> str:
+    return f"batches/{config_key}/{batch_id}"
+
+
+def fetch_object(store, sha: str, cache_dir: Path, name: str = "") -> Path:
+    """A verified local copy of an object (reused when already cached)."""
+    dest = cache_dir / "objects" / sha[:2] / (sha + (f"-{name}" if name else ""))
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        store.fetch_to(sha, dest)
+    return dest
+
+
+def publish_model(store, weights: bytes, metadata: bytes, meta) -> str:
+    """Put a checkpoint's two files and its ``model`` manifest; returns the manifest id."""
+    from engine.storage import Manifest, ManifestEntry
+
+    w = store.put_bytes(weights)
+    m = store.put_bytes(metadata)
+    man = Manifest.build("model", [ManifestEntry.for_object("model.safetensors", w),
+                                   ManifestEntry.for_object("model.json", m)],
+                         {"model_id": meta.identity.model_id, "config_key": meta.config_key,
+                          "parent": meta.lineage.parent, "dataset": meta.lineage.dataset,
+                          "training_run": meta.lineage.training_run})
+    return store.put_manifest(man)
+
+
+def load_model(store, manifest_id: str, device: str = "cpu") -> Checkpoint:
+    """The checkpoint of a ``model`` manifest (hashes verified by the store, identity by the loader)."""
+    man = store.get_manifest(manifest_id)
+    if man.kind != "model":
+        raise ValueError(f"manifest {manifest_id} is a {man.kind!r}, not a model")
+    files = {e.name: e for e in man.entries}
+    w = store.get_bytes(files["model.safetensors"].sha256)
+    m = store.get_bytes(files["model.json"].sha256)
+    return checkpoint_from_bytes(w, m, f"model manifest {manifest_id}", device=device)
+
+
+def model_manifest_of(db, model_id: str) -> str:
+    """The model manifest id recorded for ``model_id`` in the registry."""
+    from engine.db import get_model
+
+    with db.session(write=False) as s:
+        row = get_model(s, model_id)
+    if row is None or not row.checkpoint_uri:
+        raise LookupError(f"model {model_id} is not in the registry")
+    return row.checkpoint_uri.rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def dataset_chunks(store, dataset_id: str, cache_dir: Path) -> tuple[list[Path], list[Path], dict]:
+    """Local copies of a dataset's train and val chunks, and its export manifest."""
+    man = store.get_manifest(dataset_id)
+    if man.kind != "dataset":
+        raise ValueError(f"manifest {dataset_id} is a {man.kind!r}, not a dataset")
+    out: dict[str, list[Path]] = {"train": [], "val": []}
+    for e in man.entries:
+        out[e.metadata.get("split", "train")].append(fetch_object(store, e.sha256, cache_dir, e.name))
+    return out["train"], out["val"], json.loads(json.dumps(dict(man.metadata)))

@@ -1,0 +1,34 @@
+"""What every stage needs: the config, the artifact store, the database and local folders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.config import ForgeConfig, load_config
+
+
+@dataclass
+class Context:
+    cfg: ForgeConfig
+    store: object  # engine.storage.ArtifactStore
+    db: object  # engine.db.Database
+    cache_dir: Path  # local copies of store objects (shards, chunks, checkpoints)
+    work_dir: Path  # exports and training runs in progress
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_context(cfg: ForgeConfig | None = None) -> Context:
+    """Open the store and the database (migrated) of ``cfg`` (default: ``load_config()``)."""
+    from engine.db import database_from_config
+    from engine.storage import store_from_config
+
+    cfg = cfg or load_config()
+    home = cfg.home_path
+    ctx = Context(cfg=cfg, store=store_from_config(cfg), db=database_from_config(cfg), cache_dir=cfg.cache_path,
+                  work_dir=home / "work")
+    ctx.cache_dir.mkdir(parents=True, exist_ok=True)
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    return ctx

@@ -1,0 +1,618 @@
+"""The stages of one generation as plain functions over the store and the database.
+
+selfplay -> (ingest) -> export -> train -> gauntlet -> promotion. Each takes a ``Context`` and ids,
+returns a small frozen dataclass, and can be killed and rerun: a finished step is found and
+returned again (selfplay batches by their pointer, exports by their content fingerprint, training
+runs by their run directory, promotions by their run id), a half-done one resumes or restarts
+without duplicates. The Prefect tasks (``tasks/``) wrap these one to one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from engine.evaluation import PlayerSpec, RANDOM_SPEC
+from engine.evaluation.settings import parse_config_key
+
+from .artifacts import (batch_pointer_name, champion_pointer_name, dataset_chunks, fetch_object, load_model,
+                        model_manifest_of, publish_model)
+from .context import Context
+
+log = logging.getLogger("ringrift.loop")
+
+
+class StageError(RuntimeError):
+    """A stage could not produce its result (the message says why); never a silent default."""
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SelfplayResult:
+    config_key: str
+    batch_id: str
+    shard_id: str
+    manifest_id: str
+    games: int
+    decisions: int
+    engine: str
+    model_id: str | None
+    inserted: int
+    quarantined: int
+    reused: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExportStageResult:
+    config_key: str
+    ok: bool
+    dataset_id: str | None
+    samples: dict
+    games: int
+    gates: list  # [{name, ok, reason}]
+    reason: str = ""
+    reused: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TrainStageResult:
+    config_key: str
+    run_id: str
+    model_id: str
+    manifest_id: str
+    init: str
+    steps: int
+    stopped: str
+    best_val: float | None
+    val_history: tuple = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class GauntletStageResult:
+    config_key: str
+    model_id: str
+    run_id: str
+    rows: list  # GauntletReport.to_rows()
+    table: str
+    games: int
+    new_matches: int
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PromotionStageResult:
+    config_key: str
+    model_id: str
+    champion_id: str | None
+    run_id: str
+    decision: str  # accept / reject / inconclusive
+    promoted: bool
+    sprt: dict
+    wins: int
+    draws: int
+    losses: int
+    games: int
+    reason: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    config_key: str
+    selfplay: tuple[SelfplayResult, ...]
+    export: ExportStageResult | None
+    training: TrainStageResult | None
+    gauntlet: GauntletStageResult | None
+    promotion: PromotionStageResult | None
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{self.config_key}: {sum(s.games for s in self.selfplay)} games"]
+        if self.export is not None:
+            parts.append(f"dataset {self.export.dataset_id[:12] if self.export.dataset_id else '-'} "
+                         f"({self.export.samples.get('train', 0)} train samples)" if self.export.ok
+                         else f"export refused: {self.export.reason}")
+        if self.training is not None:
+            parts.append(f"model {self.training.model_id[:12]} ({self.training.steps} steps, {self.training.init})")
+        if self.promotion is not None:
+            parts.append(f"promotion {self.promotion.decision}: {self.promotion.reason}")
+        return "; ".join(parts)
+
+
+def _hash(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# -- champion --------------------------------------------------------------------------------------
+
+def champion(ctx: Context, config_key: str) -> tuple[str, str] | None:
+    """``(model_id, manifest_id)`` of the config's champion (the store's pointer is authoritative)."""
+    p = ctx.store.read_pointer(champion_pointer_name(config_key))
+    if p is None:
+        return None
+    man = ctx.store.get_manifest(p.target)
+    return man.metadata["model_id"], p.target
+
+
+def _model_loader(ctx: Context, device: str = "auto"):
+    from engine.nn.evaluator import NetworkEvaluator
+    from engine.nn.inference import Inference
+
+    def load(model_id: str):
+        ck = load_model(ctx.store, model_manifest_of(ctx.db, model_id))
+        return NetworkEvaluator(Inference(ck.net, device=device), model_id=ck.model_id)
+    return load
+
+
+def _search_spec(ctx: Context, model_id: str, label: str) -> PlayerSpec:
+    sp = ctx.cfg.selfplay
+    return PlayerSpec("gumbel", model_id=model_id, simulations=sp.simulations, max_considered=sp.max_considered,
+                      label=label)
+
+
+# -- selfplay + ingest -----------------------------------------------------------------------------
+
+def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, seed: int = 0,
+                 batch_id: str | None = None, engine: str | None = None, simulations: int | None = None,
+                 progress=None) -> SelfplayResult:
+    """Play a batch of games, publish them as one shard, ingest them. Idempotent by ``batch_id``:
+    a batch already published is returned as it is (pointer ``batches/<config>/<batch id>``)."""
+    from engine.data import generate_games, record_from_match, write_shard
+    from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
+    from engine.players import GumbelPlayer, HeuristicPlayer, play_lockstep
+    from engine.storage import Manifest, ManifestEntry, PointerConflict
+
+    t0 = time.perf_counter()
+    board, n = parse_config_key(config_key)
+    sp = ctx.cfg.selfplay
+    games = int(games or sp.games_per_batch)
+    if games < 1:
+        raise StageError(f"selfplay of {games} games: nothing to play")
+    champ = champion(ctx, config_key)
+    kind = engine or sp.engine
+    if kind == "auto":
+        kind = "gumbel" if champ else "heuristic"
+    if kind == "gumbel" and not champ:
+        raise StageError(f"selfplay with engine gumbel needs a champion network for {config_key}; there is none yet "
+                         "(use engine heuristic or auto to bootstrap)")
+    model_id = champ[0] if kind == "gumbel" else None
+    batch_id = batch_id or _hash(config_key, games, seed, kind, model_id, simulations or sp.simulations)[:16]
+    pname = batch_pointer_name(config_key, batch_id)
+    existing = ctx.store.read_pointer(pname)
+    if existing is not None:
+        man = ctx.store.get_manifest(existing.target)
+        md = man.metadata
+        shard = man.entries[0]
+        rep = aggregate_jsonl_to_db(ctx.db, [ShardSource(fetch_object(ctx.store, shard.sha256, ctx.cache_dir, shard.name),
+                                                         shard.sha256, f"{ctx.store.url}#{shard.sha256}",
+                                                         f"selfplay:{batch_id}")])
+        return SelfplayResult(config_key, batch_id, shard.sha256, existing.target, md["games"], md["decisions"],
+                              md["engine"], md.get("model_id"), rep.inserted, rep.quarantined, reused=True,
+                              seconds=time.perf_counter() - t0)
+    namespace = f"selfplay:{batch_id}"
+    if kind == "heuristic":
+        records = generate_games(board, n, ["heuristic"] * n, games, seed=seed, max_moves=sp.max_moves,
+                                 namespace=namespace)
+    elif kind == "gumbel":
+        ev = _model_loader(ctx)(model_id)
+        sims = int(simulations or sp.simulations)
+
+        def make(g: int):
+            ps = [GumbelPlayer(ev, simulations=sims, max_considered=sp.max_considered, seed=seed * 1000 + g * 10 + i)
+                  for i in range(n)]
+            return ps
+        run = play_lockstep(board, n, make, games, seed=seed, max_moves=sp.max_moves,
+                            concurrency=sp.concurrency or None,
+                            on_result=(lambda r: progress(r)) if progress is not None else None)
+        records = [record_from_match(r, max_moves=sp.max_moves, namespace=namespace) for r in run.results]
+    elif kind in ("random",):
+        records = generate_games(board, n, ["random"] * n, games, seed=seed, max_moves=sp.max_moves,
+                                 namespace=namespace)
+    else:
+        raise StageError(f"unknown selfplay engine {kind!r} (auto, heuristic, gumbel, random)")
+    tmp = ctx.work_dir / "selfplay" / f"{config_key}-{batch_id}.jsonl.zst"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    write_shard(records, tmp, compression=ctx.cfg.export.shard_compression)
+    ref = ctx.store.put_file(tmp)
+    decisions = sum(len(r.decisions) for r in records)
+    man = Manifest.build("shards", [ManifestEntry.for_object(tmp.name, ref)],
+                         {"config_key": config_key, "batch_id": batch_id, "games": len(records), "decisions": decisions,
+                          "engine": kind, "model_id": model_id, "seed": seed})
+    mid = ctx.store.put_manifest(man)
+    try:
+        ctx.store.swap_pointer(pname, mid, expected=None)
+    except PointerConflict:
+        pass  # another attempt published the same batch first; its games are the same ids
+    rep = aggregate_jsonl_to_db(ctx.db, [ShardSource(tmp, ref.sha256, f"{ctx.store.url}#{ref.sha256}",
+                                                     f"selfplay:{batch_id}")])
+    tmp.unlink(missing_ok=True)
+    log.info("selfplay %s batch %s: %d games (%s), %d decisions, %d new in the database", config_key, batch_id,
+             len(records), kind, decisions, rep.inserted)
+    return SelfplayResult(config_key, batch_id, ref.sha256, mid, len(records), decisions, kind, model_id,
+                          rep.inserted, rep.quarantined, seconds=time.perf_counter() - t0)
+
+
+def ingest_shards(ctx: Context, shard_ids: list[str]):
+    """(Re-)ingest shards of the store into the database (idempotent)."""
+    from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
+
+    return aggregate_jsonl_to_db(ctx.db, [ShardSource(fetch_object(ctx.store, s, ctx.cache_dir, "shard.jsonl.zst"), s,
+                                                      f"{ctx.store.url}#{s}") for s in shard_ids])
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+def _window_shards(ctx: Context, config_key: str) -> tuple[list[tuple[str, int]], int, list[str], list]:
+    """Shards newest first with their decision counts, total decisions, quarantined game ids, games."""
+    from engine.db import games_since
+
+    with ctx.db.session(write=False) as s:
+        ok = games_since(s, config_key, status="ok")
+        bad = games_since(s, config_key, status="quarantined")
+    per: dict[str, list] = {}
+    for g in ok:
+        e = per.setdefault(g.shard_id, [0, g.ingested_at])
+        e[0] += g.num_decisions
+        e[1] = max(e[1], g.ingested_at)
+    order = sorted(per.items(), key=lambda kv: (kv[1][1], kv[0]), reverse=True)
+    return [(sid, v[0]) for sid, v in order], sum(v[0] for v in per.values()), [g.game_id for g in bad], ok
+
+
+def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -> ExportStageResult:
+    """Export the config's current window of shards to NPZ and publish it as a dataset (or refuse,
+    with the failed gates). Idempotent: the same window gives the same dataset id."""
+    from engine.data import export_replay_dataset
+    from engine.data.gates import GateConfig
+    from engine.data.window import data_window, select_window
+    from engine.db import DatasetRow, list_datasets, record_dataset
+    from engine.nn import ENCODER_VERSION
+    from engine.storage import Manifest, ManifestEntry
+
+    t0 = time.perf_counter()
+    board, n = parse_config_key(config_key)
+    ex = ctx.cfg.export
+    shards, total, quarantined, ok_games = _window_shards(ctx, config_key)
+    if not shards:
+        raise StageError(f"export {config_key}: no games in the database (run selfplay first)")
+    w = data_window(total, min_window=ex.window.min_window, alpha=ex.window.alpha, beta=ex.window.beta,
+                    max_window=ex.window.max_window)
+    chosen = select_window(shards, w)
+    with ctx.db.session(write=False) as s:
+        last = list_datasets(s, config_key, limit=1)
+    seen = set(last[0].lineage.get("shards", [])) if last else set()
+    export_id = export_id or _hash(config_key, chosen, asdict(ex), ENCODER_VERSION)[:16]
+    out = ctx.work_dir / "exports" / f"{config_key}-{export_id}"
+    paths = [fetch_object(ctx.store, sid, ctx.cache_dir, "shard.jsonl.zst") for sid in chosen]
+    new_games = sum(1 for g in ok_games if g.shard_id not in seen) if seen else None
+    rep = export_replay_dataset(paths, out, board=board, num_players=n, val_fraction=ex.val_fraction,
+                                chunk_samples=ex.chunk_samples, dedup=ex.dedup, include_capped=ex.include_capped,
+                                compress=ex.compress, shuffle=ex.shuffle, seed=ex.seed,
+                                gates=ex.gates if isinstance(ex.gates, GateConfig) else GateConfig(**dict(ex.gates)),
+                                new_games=new_games, exclude_games=quarantined, max_reuse=ex.max_reuse,
+                                overwrite=True)
+    gates = rep.gates.to_json()["gates"] if rep.gates is not None and "gates" in rep.gates.to_json() else \
+        ([] if rep.gates is None else rep.gates.to_json())
+    if not rep.ok:
+        reason = "; ".join(g.get("reason", "") for g in gates if isinstance(g, dict) and not g.get("ok", True)) \
+            or "quality gates failed"
+        log.warning("export %s refused: %s", config_key, reason)
+        return ExportStageResult(config_key, False, None, dict(rep.samples), int(rep.counts.get("games", 0) or 0),
+                                 gates, reason, seconds=time.perf_counter() - t0)
+    entries = []
+    for split in ("train", "val"):
+        for c in rep.chunks[split]:
+            ref = ctx.store.put_file(out / c["name"])
+            entries.append(ManifestEntry.for_object(c["name"], ref, {"split": split, "samples": c["samples"]}))
+    man = Manifest.build("dataset", entries, {"config_key": config_key, "encoder_version": ENCODER_VERSION,
+                                              "samples": dict(rep.samples), "shards": list(chosen), "window": w,
+                                              "train_budget": rep.train_budget, "fingerprint": rep.fingerprint})
+    did = ctx.store.put_manifest(man)
+    with ctx.db.session() as s:
+        record_dataset(s, DatasetRow(dataset_id=did, config_key=config_key, encoder_version=ENCODER_VERSION,
+                                     num_samples=rep.total_samples, num_games=int(rep.counts.get("games", 0) or 0),
+                                     window={"samples": w, "total": total}, splits=dict(rep.samples),
+                                     lineage={"shards": list(chosen)}, manifest_uri=f"{ctx.store.url}#{did}"))
+    log.info("export %s: dataset %s, %s samples from %d shards", config_key, did[:12], rep.samples, len(chosen))
+    return ExportStageResult(config_key, True, did, dict(rep.samples), int(rep.counts.get("games", 0) or 0), gates,
+                             "", reused=rep.reused, seconds=time.perf_counter() - t0)
+
+
+# -- training --------------------------------------------------------------------------------------
+
+def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str | None = None,
+                 init: str = "champion", progress=None) -> TrainStageResult:
+    """Train a candidate on a dataset (from the champion, or from scratch when there is none or
+    ``init="scratch"``), publish it and register it. Resumable: the same ``run_id`` continues."""
+    from engine.data.augment import augment
+    from engine.db import ModelRow, TrainingRunRow, finish_training_run, register_model, start_training_run
+    from engine.nn.checkpoint import checkpoint_bytes, load_checkpoint
+    from engine.nn.network import NetworkArch
+    from engine.training import TrainingRun, train
+
+    t0 = time.perf_counter()
+    board, n = parse_config_key(config_key)
+    run_id = run_id or _hash("train", config_key, dataset_id, init)[:16]
+    train_paths, val_paths, meta = dataset_chunks(ctx.store, dataset_id, ctx.cache_dir)
+    champ = champion(ctx, config_key) if init == "champion" else None
+    init_ck = load_model(ctx.store, champ[1]) if champ else None
+    arch = None if init_ck else NetworkArch.from_size(board, n, ctx.cfg.network.size_of())
+    if init_ck is None:
+        log.info("training %s: no champion to start from -> from scratch (%s network)", config_key,
+                 ctx.cfg.network.size)
+    cfg = ctx.cfg.training
+    with ctx.db.session() as s:
+        start_training_run(s, TrainingRunRow(run_id=run_id, config_key=config_key,
+                                             init_from=init_ck.model_id if init_ck else "scratch",
+                                             hyperparameters=asdict(cfg), dataset_id=dataset_id))
+    try:
+        res = train(TrainingRun(train_paths, val_paths, ctx.work_dir / "runs" / f"{config_key}-{run_id}", arch=arch,
+                                init=init_ck, dataset=dataset_id, run_id=run_id, device=ctx.cfg.network.device,
+                                augment_fn=augment), cfg, progress_cb=progress)
+    except Exception as e:
+        with ctx.db.session() as s:
+            finish_training_run(s, run_id, status="failed", metrics={"error": str(e)})
+        raise
+    ck = load_checkpoint(res.checkpoint)
+    weights, metadata, meta_ = checkpoint_bytes(ck.net, ck.meta.lineage, ck.meta.extra, ck.meta.created_at)
+    mid = publish_model(ctx.store, weights, metadata, meta_)
+    ident = meta_.identity
+    with ctx.db.session() as s:
+        register_model(s, ModelRow(model_id=ident.model_id, weights_sha256=ident.weights_sha256,
+                                   arch_hash=ident.arch_hash, encoder_version=ident.encoder_version,
+                                   config_key=config_key, arch=ck.net.arch.to_dict(),
+                                   parent_model_id=ck.meta.lineage.parent, dataset_id=dataset_id,
+                                   training_run_id=run_id, checkpoint_uri=f"manifests/{mid}.json",
+                                   metrics={"best_val": res.best_val, "steps": res.steps}))
+        finish_training_run(s, run_id, metrics={"best_val": res.best_val, "steps": res.steps, "model_id": ident.model_id,
+                                                "stopped": res.stopped, "val_history": list(res.val_history)})
+    log.info("training %s: model %s (%s, %d steps, best val %.4f)", config_key, ident.model_id[:12], res.init,
+             res.steps, res.best_val or float("nan"))
+    return TrainStageResult(config_key, run_id, ident.model_id, mid, res.init, res.steps, res.stopped, res.best_val,
+                            tuple(res.val_history), seconds=time.perf_counter() - t0)
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+
+def _store_matches(ctx: Context, records) -> int:
+    from engine.db import MatchRow, MatchSeat, record_matches
+
+    rows = []
+    with ctx.db.session() as s:
+        for r in records:
+            seats = []
+            n = len(r.seats)
+            for i, (sid, rank) in enumerate(r.seats):
+                # per-seat score from the ranks: 1 for first alone, shared ranks share (0 for last)
+                better = sum(1 for _, q in r.seats if q > rank) + 0.5 * (sum(1 for _, q in r.seats if q == rank) - 1)
+                seats.append(MatchSeat(seat=i + 1, player_spec_id=sid, rank=rank, score=better / (n - 1)))
+            rows.append(MatchRow(match_id=r.match_id, config_key=r.config_key, source=r.source, seats=tuple(seats),
+                                 run_id=r.run_id, details={"moves": r.moves, "victory_reason": r.victory_reason}))
+        new, _ = record_matches(s, rows)
+    return new
+
+
+def _register_specs(ctx: Context, specs) -> None:
+    from engine.db import upsert_player_spec
+
+    with ctx.db.session() as s:
+        for sp in specs:
+            sid = upsert_player_spec(s, sp.identity(), label=sp.name)
+            assert sid == sp.spec_id, "spec ids of engine.evaluation and engine.db must agree"
+
+
+def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: str | None = None,
+                       games_per_opponent: int | None = None, seed: int = 0) -> GauntletStageResult:
+    """The candidate against the config's ladder (and earlier champions); results into the match log."""
+    from engine.db import list_models
+    from engine.evaluation import EvaluatorCache, default_ladder, run_gauntlet
+
+    t0 = time.perf_counter()
+    cand = _search_spec(ctx, model_id, f"candidate-{model_id[:8]}")
+    with ctx.db.session(write=False) as s:
+        champs = [m.model_id for m in list_models(s, config_key, role="champion")]
+        champs += [m.model_id for m in list_models(s, config_key, role="retired", limit=ctx.cfg.gauntlet.champions)]
+    champs = [c for c in champs if c != model_id][:ctx.cfg.gauntlet.champions]
+    champ_specs = [_search_spec(ctx, c, f"champion-{c[:8]}") for c in champs]
+    opponents = default_ladder(ctx.cfg.gauntlet, champions=champ_specs)
+    _register_specs(ctx, [cand, *opponents])
+    rep = run_gauntlet(cand, config_key, opponents, settings=ctx.cfg.gauntlet, games_per_opponent=games_per_opponent,
+                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id)
+    if not rep.records:
+        raise StageError(f"gauntlet {config_key} {model_id[:12]}: no game was played")
+    new = _store_matches(ctx, rep.records)
+    log.info("%s", rep.format())
+    return GauntletStageResult(config_key, model_id, rep.run_id, rep.to_rows(), rep.format(), len(rep.records), new,
+                               seconds=time.perf_counter() - t0)
+
+
+def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id: str | None = None,
+                        seed: int = 0) -> PromotionStageResult:
+    """SPRT of the candidate against the champion (against ``random`` before the first champion);
+    on accept the champion pointer moves by compare-and-swap and the history records it."""
+    from engine.db import PromotionRow, get_model, record_promotion, set_champion, set_model_role
+    from engine.evaluation import EvaluatorCache, run_promotion
+    from engine.storage import PointerConflict
+
+    t0 = time.perf_counter()
+    with ctx.db.session(write=False) as s:
+        row = get_model(s, model_id)
+    if row is None:
+        raise StageError(f"promotion {config_key}: model {model_id} is not in the registry")
+    if row.config_key != config_key:
+        raise StageError(f"promotion {config_key}: model {model_id[:12]} is for {row.config_key}")
+    from engine.nn import ENCODER_VERSION
+
+    if row.encoder_version != ENCODER_VERSION:
+        raise StageError(f"promotion {config_key}: model {model_id[:12]} uses encoder {row.encoder_version!r}, "
+                         f"this code {ENCODER_VERSION!r}")
+    pname = champion_pointer_name(config_key)
+    before = ctx.store.read_pointer(pname)
+    champ = champion(ctx, config_key)
+    if champ and champ[0] == model_id:
+        raise StageError(f"promotion {config_key}: {model_id[:12]} is already the champion")
+    cand = _search_spec(ctx, model_id, f"candidate-{model_id[:8]}")
+    opp = _search_spec(ctx, champ[0], f"champion-{champ[0][:8]}") if champ else RANDOM_SPEC
+    _register_specs(ctx, [cand, opp])
+    res = run_promotion(cand, opp, config_key, ctx.cfg.promotion, evaluators=EvaluatorCache(_model_loader(ctx)),
+                        seed=seed, run_id=run_id)
+    if res.counted_games == 0:
+        raise StageError(f"promotion {config_key}: no game was counted")
+    _store_matches(ctx, res.records)
+    sprt = res.sprt.to_json()
+    decision = {"accept": "promote", "reject": "reject"}.get(res.decision, "inconclusive")
+    vs = f"champion {champ[0][:12]}" if champ else "random (no champion yet)"
+    if res.promote:
+        mid = model_manifest_of(ctx.db, model_id)
+        try:
+            ctx.store.swap_pointer(pname, mid, expected=before, metadata={"model_id": model_id, "run_id": res.run_id})
+        except PointerConflict as e:
+            raise StageError(f"promotion {config_key}: the champion moved while the candidate was evaluated ({e}); "
+                             "rerun the promotion against the new champion") from None
+        with ctx.db.session() as s:
+            set_champion(s, config_key, model_id, previous=champ[0] if champ else None,
+                         reason=f"SPRT accept vs {vs}", decided_by=res.run_id)
+        reason = f"SPRT accepted H1 (+{ctx.cfg.promotion.elo1:g} Elo) vs {vs} after {res.counted_games} games"
+    else:
+        with ctx.db.session() as s:
+            set_model_role(s, model_id, "rejected")
+        reason = (f"SPRT {res.decision} vs {vs} after {res.counted_games} games "
+                  f"(W/D/L {res.wins}/{res.draws}/{res.losses}, LLR {sprt.get('llr', 0):.2f})")
+    with ctx.db.session() as s:
+        record_promotion(s, PromotionRow(config_key=config_key, candidate_model_id=model_id,
+                                         champion_model_id=champ[0] if champ else None, decision=decision,
+                                         llr=float(sprt.get("llr", 0.0)), lower_bound=float(sprt.get("lower", 0.0)),
+                                         upper_bound=float(sprt.get("upper", 0.0)), elo0=ctx.cfg.promotion.elo0,
+                                         elo1=ctx.cfg.promotion.elo1, games=res.counted_games, wins=res.wins,
+                                         draws=res.draws, losses=res.losses, alpha=ctx.cfg.promotion.alpha,
+                                         beta=ctx.cfg.promotion.beta, details=sprt, promotion_id=res.run_id))
+    log.info("promotion %s: %s", config_key, reason)
+    return PromotionStageResult(config_key, model_id, champ[0] if champ else None, res.run_id, res.decision,
+                                res.promote, sprt, res.wins, res.draws, res.losses, res.counted_games, reason,
+                                seconds=time.perf_counter() - t0)
+
+
+def rollback(ctx: Context, config_key: str, to_model: str | None = None):
+    """Move the champion back to ``to_model`` (default: the previous champion)."""
+    from engine.db import set_champion
+
+    pname = champion_pointer_name(config_key)
+    cur = ctx.store.read_pointer(pname)
+    if cur is None:
+        raise StageError(f"rollback {config_key}: there is no champion")
+    cur_model = ctx.store.get_manifest(cur.target).metadata["model_id"]
+    if to_model is None:
+        hist = [p for p in ctx.store.pointer_history(pname) if p.target != cur.target]
+        if not hist:
+            raise StageError(f"rollback {config_key}: no earlier champion to go back to")
+        target = hist[-1].target
+        to_model = ctx.store.get_manifest(target).metadata["model_id"]
+    else:
+        target = model_manifest_of(ctx.db, to_model)
+    ctx.store.swap_pointer(pname, target, expected=cur, metadata={"model_id": to_model, "rollback_from": cur_model})
+    with ctx.db.session() as s:
+        return set_champion(s, config_key, to_model, previous=cur_model, reason=f"rollback from {cur_model[:12]}")
+
+
+# -- one generation (in process) -------------------------------------------------------------------
+
+def generation(ctx: Context, config_key: str, *, games: int | None = None, seed: int = 0,
+               batches: int | None = None) -> GenerationResult:
+    """selfplay -> export -> train -> gauntlet -> promotion for one config, in this process."""
+    t0 = time.perf_counter()
+    sps = []
+    for b in range(batches or ctx.cfg.loop.selfplay_batches):
+        sps.append(run_selfplay(ctx, config_key, games, seed=seed * 1000 + b))
+    ex = run_export(ctx, config_key)
+    if not ex.ok:
+        return GenerationResult(config_key, tuple(sps), ex, None, None, None, time.perf_counter() - t0)
+    tr = run_training(ctx, config_key, ex.dataset_id)
+    ga = run_gauntlet_stage(ctx, config_key, tr.model_id, seed=seed)
+    pr = run_promotion_stage(ctx, config_key, tr.model_id, seed=seed)
+    return GenerationResult(config_key, tuple(sps), ex, tr, ga, pr, time.perf_counter() - t0)
+
+
+# -- sync, prune, status ---------------------------------------------------------------------------
+
+def run_sync(ctx: Context, remote_url: str | None = None, *, pointers: list[str] | None = None):
+    """Mirror the champions (and what they reference) of the shared store into this host's cache
+    store (``storage.cache_dir``); ``remote_url`` defaults to the configured store."""
+    from engine.storage import open_store, sync_store
+
+    remote = ctx.store if remote_url is None else open_store(remote_url, s3_endpoint_url=ctx.cfg.storage.s3_endpoint_url,
+                                                            s3_region=ctx.cfg.storage.s3_region)
+    local = open_store(str(ctx.cache_dir / "mirror"))
+    names = pointers if pointers is not None else [p for p in remote.list_pointers() if p.startswith("champion/")]
+    return sync_store(remote, local, pointers=names)
+
+
+def run_prune(ctx: Context, *, dry_run: bool = True, grace_seconds: float | None = None):
+    """Delete what no pointer (current or past), recent dataset or the last K candidates reference."""
+    from engine.db import list_datasets, list_models
+    from engine.storage import DEFAULT_GRACE_SECONDS, prune
+
+    keep: set[str] = set()
+    with ctx.db.session(write=False) as s:
+        for ck in _known_configs(ctx):
+            for m in list_models(s, ck, limit=ctx.cfg.loop.keep_candidates):
+                if m.checkpoint_uri:
+                    keep.add(m.checkpoint_uri.rsplit("/", 1)[-1].removesuffix(".json"))
+            for d in list_datasets(s, ck, limit=2):
+                keep.add(d.dataset_id)
+    return prune(ctx.store, keep_manifests=keep, dry_run=dry_run,
+                 grace_seconds=DEFAULT_GRACE_SECONDS if grace_seconds is None else grace_seconds)
+
+
+def _known_configs(ctx: Context) -> list[str]:
+    from engine.nn import CONFIGS
+
+    return [f"{b}_{n}p" for b, n in CONFIGS]
+
+
+@dataclass(frozen=True)
+class ConfigStatus:
+    config_key: str
+    champion: str | None
+    champion_since: str | None
+    rating: float | None
+    games: int
+    games_since_training: int
+    last_dataset: str | None
+    last_promotion: str | None
+
+
+def loop_status(ctx: Context, configs: list[str] | None = None) -> list[ConfigStatus]:
+    """Per config: champion, its rating, games stored, games since the last training."""
+    from engine.db import count_games, latest_ratings, list_datasets, list_promotions, pointer_history
+
+    out = []
+    with ctx.db.session(write=False) as s:
+        for ck in configs or _known_configs(ctx):
+            total = count_games(s, ck)
+            ch = champion(ctx, ck)
+            hist = pointer_history(s, f"champion/{ck}", limit=1)
+            ds = list_datasets(s, ck, limit=1)
+            used = set(ds[0].lineage.get("shards", [])) if ds else set()
+            from engine.db import games_since
+
+            since = total if not ds else sum(1 for g in games_since(s, ck) if g.shard_id not in used)
+            rating = None
+            if ch:
+                for r in latest_ratings(s, ck):
+                    spec = _search_spec(ctx, ch[0], "")
+                    if r.player_spec_id == spec.spec_id:
+                        rating = r.rating
+            pr = list_promotions(s, ck, limit=1) if total else []
+            out.append(ConfigStatus(ck, ch[0] if ch else None, str(hist[-1].created_at) if hist else None, rating,
+                                    total, since, ds[0].dataset_id if ds else None,
+                                    pr[0].decision if pr else None))
+    return out
