@@ -97,3 +97,22 @@ def test_sync_and_prune(ctx):
     assert rep.errors == () or not rep.errors
     pr = run_prune(ctx, dry_run=True, grace_seconds=0)
     assert pr.dry_run
+
+
+def test_one_generation_on_s3_and_postgresql(tmp_path, s3_server, aws_env, pg_empty_url):
+    """The same generation with artifacts in S3 (moto's server) and records in PostgreSQL."""
+    c = open_context(config_from_dict({
+        "home": str(tmp_path / "home"), **SMALL,
+        "storage": {"url": f"s3://{s3_server.bucket}/loop-{tmp_path.name}", "s3_endpoint_url": s3_server.endpoint},
+        "database": {"url": pg_empty_url}}, env={}))
+    try:
+        assert c.db.dialect == "postgresql" and c.store.url.startswith("s3://")
+        r = generation(c, "square8_2p", seed=4)
+        assert r.export.ok and r.training.model_id and r.promotion.games > 0
+        man = c.store.get_manifest(r.export.dataset_id)
+        assert man.kind == "dataset" and all(c.store.has(e.sha256) for e in man.entries)
+        with c.db.session(write=False) as s:
+            assert [m.model_id for m in list_models(s, "square8_2p")] == [r.training.model_id]
+        assert run_selfplay(c, "square8_2p", batch_id=r.selfplay[0].batch_id).reused
+    finally:
+        c.close()
