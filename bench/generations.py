@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                "model": tr.model_id[:12], "seconds": round(time.perf_counter() - t0, 1)}
         rows.append(row)
         print(f"gen {g}: selfplay {sp.engine} {sp.games} games, {row['train_samples']} train samples, "
-              f"{tr.steps} steps from {row['init']}, val loss {tr.best_val:.3f}, "
+              f"{tr.steps} steps from {row['init']}, val loss "
+              f"{'-' if tr.best_val is None else format(tr.best_val, '.3f')}, "
               f"vs random {row['vs_random']}, vs heuristic {row['vs_heuristic']}, "
               f"promotion {pr.decision} ({pr.games} games), {row['seconds']} s", flush=True)
     out = {"bench": "generations", "config": args.config, "generations": rows, "games": args.games, "sims": args.sims,
