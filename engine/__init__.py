@@ -2,5 +2,13 @@
 
 Subpackages:
     game        the rules engine (states, legal moves, move application, victory)
-Planned: players, nn, data, storage, training, evaluation.
+    players     random, heuristic, PUCT and Gumbel search; matches and lockstep games
+    nn          the encoder contract, the PyTorch network, checkpoints, batched inference
+    data        game records, shards, ingest, parity gate, NPZ export
+    storage     the content-addressed artifact store (file, S3, memory), pointers, sync, prune
+    db          the SQL database (SQLAlchemy + Alembic): games, models, matches, ratings
+    training    the trainer, curriculum, temperature schedule, value calibration
+    evaluation  player specs, Elo, SPRT promotion, gauntlet, tournaments
+    loop        the stages of a generation over the store and the database
+    config      ForgeConfig, the one configuration type (config/unified_loop.yaml)
 """
