@@ -1,1 +1,3 @@
-"""Prefect deployments (planned): schedules and work-pool bindings for the flows in `flows`."""
+"""Prefect deployments of the pipeline: the plan (``spec``), its reconciliation on a server
+(``apply``, the ``ringrift deploy`` command), ``prefect.yaml`` (``prefect_yaml``), and base job
+templates for Kubernetes and Docker GPU pools (``templates/``). See docs/PIPELINE.md."""
