@@ -73,6 +73,7 @@ class TrainStageResult:
     stopped: str
     best_val: float | None
     val_history: tuple = ()
+    calibration: dict | None = None  # value-head calibration on the validation split (ECE, fitted scale)
     seconds: float = 0.0
 
 
@@ -154,6 +155,35 @@ def _model_loader(ctx: Context, device: str = "auto"):
     return load
 
 
+def generation_of(ctx: Context, config_key: str) -> int:
+    """The config's generation: how many times its champion pointer has moved (0 before any)."""
+    from engine.db import pointer_history
+
+    with ctx.db.session(write=False) as s:
+        return len(pointer_history(s, f"champion/{config_key}"))
+
+
+def _scheduled_gumbel(scheduler, generation: int):
+    """A Gumbel player whose move is drawn from its improved policy at the scheduled temperature
+    (``selfplay.temperature``: exploratory openings, the search's own choice later)."""
+    from engine.players import GumbelPlayer
+
+    class ScheduledGumbel(GumbelPlayer):
+        def search(self, state):
+            move = yield from super().search(state)
+            st = self.last_stats
+            i = scheduler.choose(st, state.move_count, generation, self.rng)
+            if i != st.chosen:
+                self.last_stats = replace(st, chosen=i)
+                move = st.moves[i]
+            return move
+
+        def spec(self) -> dict:
+            return super().spec() | {"temperature": scheduler.to_json(), "generation": generation}
+
+    return ScheduledGumbel
+
+
 def _search_spec(ctx: Context, model_id: str, label: str) -> PlayerSpec:
     sp = ctx.cfg.selfplay
     return PlayerSpec("gumbel", model_id=model_id, simulations=sp.simulations, max_considered=sp.max_considered,
@@ -169,7 +199,7 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
     a batch already published is returned as it is (pointer ``batches/<config>/<batch id>``)."""
     from engine.data import generate_games, record_from_match, write_shard
     from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
-    from engine.players import GumbelPlayer, HeuristicPlayer, play_lockstep
+    from engine.players import play_lockstep
     from engine.storage import Manifest, ManifestEntry, PointerConflict
 
     t0 = time.perf_counter()
@@ -204,11 +234,14 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
         records = generate_games(board, n, ["heuristic"] * n, games, seed=seed, max_moves=sp.max_moves,
                                  namespace=namespace)
     elif kind == "gumbel":
+        from engine.training import TemperatureScheduler
+
         ev = _model_loader(ctx)(model_id)
         sims = int(simulations or sp.simulations)
+        player_cls = _scheduled_gumbel(TemperatureScheduler(sp.temperature), generation_of(ctx, config_key))
 
         def make(g: int):
-            ps = [GumbelPlayer(ev, simulations=sims, max_considered=sp.max_considered, seed=seed * 1000 + g * 10 + i)
+            ps = [player_cls(ev, simulations=sims, max_considered=sp.max_considered, seed=seed * 1000 + g * 10 + i)
                   for i in range(n)]
             return ps
         run = play_lockstep(board, n, make, games, seed=seed, max_moves=sp.max_moves,
@@ -363,6 +396,16 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
             finish_training_run(s, run_id, status="failed", metrics={"error": str(e)})
         raise
     ck = load_checkpoint(res.checkpoint)
+    calibration = None
+    if val_paths:
+        from engine.training import CalibrationTracker, ValueCalibrator
+
+        c = ctx.cfg.calibration
+        report = ValueCalibrator.from_network(ck, val_paths, seats=c.seats, weight_by_count=c.weight_by_count,
+                                              device="cpu", bins=c.bins, objective=c.objective).report()
+        CalibrationTracker(ctx.cfg.local_path(c.history)).record(generation_of(ctx, config_key), report,
+                                                                  model_id=ck.model_id, config_key=config_key)
+        calibration = report.to_json()
     weights, metadata, meta_ = checkpoint_bytes(ck.net, ck.meta.lineage, ck.meta.extra, ck.meta.created_at)
     mid = publish_model(ctx.store, weights, metadata, meta_)
     ident = meta_.identity
@@ -372,13 +415,14 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
                                    config_key=config_key, arch=ck.net.arch.to_dict(),
                                    parent_model_id=ck.meta.lineage.parent, dataset_id=dataset_id,
                                    training_run_id=run_id, checkpoint_uri=f"manifests/{mid}.json",
-                                   metrics={"best_val": res.best_val, "steps": res.steps}))
+                                   metrics={"best_val": res.best_val, "steps": res.steps,
+                                            "ece": calibration.get("ece") if calibration else None}))
         finish_training_run(s, run_id, metrics={"best_val": res.best_val, "steps": res.steps, "model_id": ident.model_id,
                                                 "stopped": res.stopped, "val_history": list(res.val_history)})
     log.info("training %s: model %s (%s, %d steps, best val %.4f)", config_key, ident.model_id[:12], res.init,
              res.steps, res.best_val or float("nan"))
     return TrainStageResult(config_key, run_id, ident.model_id, mid, res.init, res.steps, res.stopped, res.best_val,
-                            tuple(res.val_history), seconds=time.perf_counter() - t0)
+                            tuple(res.val_history), calibration, seconds=time.perf_counter() - t0)
 
 
 # -- evaluation ------------------------------------------------------------------------------------

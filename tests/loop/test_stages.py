@@ -13,7 +13,7 @@ SMALL = {"selfplay": {"games_per_batch": 6, "simulations": 4, "max_considered": 
          "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2},
          "network": {"sizes": {"tiny": {"channels": 8, "blocks": 1, "se_ratio": 2, "policy_channels": 8,
                                         "value_hidden": 16}}},
-         "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}},
+         "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}, "val_fraction": 0.3},
          "gauntlet": {"games_per_opponent": 2, "ladder_simulations": [4], "include_heuristic": False},
          "promotion": {"min_games": 4, "max_games": 12, "batch_pairs": 2, "elo1": 400.0}}
 
@@ -42,6 +42,8 @@ def test_one_generation_and_reruns(ctx):
     assert r.selfplay[0].games == 6 and r.selfplay[0].engine == "heuristic" and r.selfplay[0].inserted == 6
     assert r.export.ok and r.export.samples["train"] > 0
     assert r.training.init == "scratch" and r.training.steps >= 1
+    assert r.training.calibration is not None and 0 <= r.training.calibration["ece"] <= 2
+    assert (ctx.cfg.home_path / "calibration.jsonl").exists()
     assert r.gauntlet.games > 0 and r.gauntlet.new_matches == r.gauntlet.games
     p = r.promotion
     assert p.decision in ("accept", "reject", "inconclusive") and p.games >= 4 and p.reason
@@ -68,6 +70,14 @@ def test_promotion_moves_the_pointer_and_rollback_moves_it_back(easy_ctx):
     assert champion(ctx, "square8_2p")[0] == g1.training.model_id
     sp = run_selfplay(ctx, "square8_2p", 4, seed=77)
     assert sp.engine == "gumbel" and sp.model_id == g1.training.model_id
+    from engine.data import read_records
+
+    shard = ctx.store.get_manifest(sp.manifest_id).entries[0]
+    recs = list(read_records(ctx.store.open(shard.sha256)))
+    assert all(p["evaluator"]["model_id"] == g1.training.model_id and p["generation"] == 1 and p["temperature"]["kind"] == "step"
+               for r in recs for p in r.players)
+    # temperature 1 for the first plies: some recorded choices are not the search's own top move
+    assert all(d.chosen < d.legal_count for r in recs for d in r.decisions)
     ex = run_export(ctx, "square8_2p")
     tr = run_training(ctx, "square8_2p", ex.dataset_id)
     assert tr.init == f"champion:{g1.training.model_id}"
