@@ -210,6 +210,93 @@ class TrainingConfig:
     seed: int = 0
 
 
+# The stages a generation can run, in order.
+STAGES = ("selfplay", "sync", "export", "train", "gauntlet", "promotion", "analysis")
+
+
+@dataclass(frozen=True)
+class StageRuntime:
+    """Prefect task options of one stage."""
+
+    retries: int
+    retry_delays: tuple[int, ...]  # seconds before retry 1, 2, ... (the last one repeats)
+    timeout_seconds: int
+
+
+DEFAULT_RUNTIME: dict[str, StageRuntime] = {
+    "contracts": StageRuntime(0, (0,), 300),
+    "selfplay": StageRuntime(2, (10, 60), 4 * 3600),
+    "ingest": StageRuntime(3, (5, 30, 120), 1800),
+    "snapshot": StageRuntime(3, (2, 10, 30), 300),
+    "export": StageRuntime(2, (10, 60), 2 * 3600),
+    "train": StageRuntime(1, (60,), 12 * 3600),
+    "gauntlet": StageRuntime(2, (30, 120), 6 * 3600),
+    "promotion": StageRuntime(1, (60,), 6 * 3600),
+    "rollback": StageRuntime(2, (5, 30), 300),
+    "sync": StageRuntime(3, (10, 60, 300), 3600),
+    "prune": StageRuntime(1, (60,), 3600),
+    "health": StageRuntime(1, (5,), 300),
+    "analysis": StageRuntime(1, (30,), 1800),
+}
+
+
+@dataclass(frozen=True)
+class OrchestrationConfig:
+    """The ``orchestration:`` section: Prefect pools, queues, schedules, retries (``tasks/``, ``flows/``)."""
+
+    # stages per loop profile (the profile's configs are loop.profiles)
+    profile_stages: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "minimal": ("selfplay", "export", "train", "promotion"),
+        "standard": ("selfplay", "sync", "export", "train", "gauntlet", "promotion"),
+        "full": ("selfplay", "sync", "export", "train", "gauntlet", "promotion", "analysis"),
+    })
+    # work pools (process type; kubernetes / docker use deployments/*-job-template.json)
+    cpu_pool: str = "cpu"
+    gpu_pool: str = "gpu"
+    cpu_pool_type: str = "process"
+    gpu_pool_type: str = "process"
+    # work queues of each pool and their priorities (1 = served first)
+    queue_priorities: Mapping[str, int] = field(default_factory=lambda: {
+        "promotion": 1, "evaluation": 2, "training": 3, "maintenance": 4, "selfplay": 5})
+    # schedules (0 / "" = no schedule)
+    selfplay_interval_seconds: int = 900  # the selfplay/<config> deployments of the active profile
+    selfplay_games: int = 0  # games per scheduled selfplay run; 0 = loop.train_threshold_games
+    sync_interval_seconds: int = 300  # sync/default
+    evaluation_interval_seconds: int = 3600  # analysis/default (ratings, status)
+    health_interval_seconds: int = 300  # health/default
+    prune_cron: str = "30 3 * * *"  # prune/default (daily)
+    master_loop_interval_seconds: int = 0  # master-loop/<profile>; 0 = run by hand only
+    # crash / zombie detection: no heartbeat for this long -> the run is marked Crashed, then
+    # rescheduled (retried) up to crash_retries times
+    heartbeat_seconds: int = 30
+    zombie_seconds: int = 180
+    crash_retries: int = 2
+    # selfplay allocation across configs (flows.allocation): weights by Elo progress
+    bootstrap_weight: float = 2.0  # no champion yet
+    improving_weight: float = 1.5  # the last promotion was accepted
+    steady_weight: float = 1.0
+    # Prefect task options per stage (overrides of DEFAULT_RUNTIME)
+    retries: Mapping[str, int] = field(default_factory=dict)
+    retry_delays: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    timeouts: Mapping[str, int] = field(default_factory=dict)
+
+    def stages(self, profile: str) -> tuple[str, ...]:
+        if profile not in self.profile_stages:
+            raise ValueError(f"unknown loop profile {profile!r} (stages configured for: "
+                             f"{', '.join(sorted(self.profile_stages))})")
+        bad = [s for s in self.profile_stages[profile] if s not in STAGES]
+        if bad:
+            raise ValueError(f"orchestration.profile_stages.{profile}: unknown stage {bad[0]!r} "
+                             f"(stages: {', '.join(STAGES)})")
+        return tuple(self.profile_stages[profile])
+
+    def runtime(self, stage: str) -> StageRuntime:
+        base = DEFAULT_RUNTIME[stage]
+        return StageRuntime(int(self.retries.get(stage, base.retries)),
+                            tuple(self.retry_delays.get(stage, base.retry_delays)),
+                            int(self.timeouts.get(stage, base.timeout_seconds)))
+
+
 @dataclass(frozen=True)
 class ForgeConfig:
     version: int = 1
@@ -226,6 +313,7 @@ class ForgeConfig:
     evaluation: EloSettings = field(default_factory=EloSettings)
     gauntlet: GauntletSettings = field(default_factory=GauntletSettings)
     promotion: PromotionSettings = field(default_factory=PromotionSettings)
+    orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
     source: str = "<defaults>"  # the file it was read from (not a YAML key)
 
     # -- resolved locations ----------------------------------------------------------------------

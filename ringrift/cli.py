@@ -24,6 +24,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ringrift.demo", "play random games on each board and print a summary table"),
     "soak": ("ringrift.soak", "random games on every config with every invariant checked after every move"),
     "conformance": ("ringrift.conformance", "run the canonical contract vectors and print the outcome table"),
+    "master-loop": ("ringrift.master_loop", "the self-improvement loop in the foreground, or its status (--status, --watch)"),
+    "deploy": ("ringrift.deploy", "create/update pools, queues, limits, deployments and automations on a Prefect server (idempotent)"),
+    "selfplay": ("ringrift.selfplay", "selfplay games of one config into the store and the database"),
+    "export": ("ringrift.export", "export a config's training window to an NPZ dataset (quality gates)"),
+    "aggregate": ("ringrift.aggregate", "ingest game-record shards into the database"),
+    "train": ("ringrift.train", "train a candidate network for one config"),
+    "gauntlet": ("ringrift.gauntlet", "play a candidate against the config's ladder"),
+    "tournament": ("ringrift.tournament", "round robin of players for one config, with an Elo table"),
+    "promote": ("ringrift.promote", "SPRT promotion of a candidate against the champion"),
+    "rollback": ("ringrift.rollback", "move a config's champion back to the previous (or a given) model"),
+    "sync": ("ringrift.sync", "mirror the champions into this host's cache (--once, --watchdog)"),
+    "prune": ("ringrift.prune", "delete store objects nothing references (dry run unless --delete)"),
 }
 
 

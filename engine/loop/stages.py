@@ -339,7 +339,7 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
         reason = "; ".join(g.get("reason", "") for g in gates if isinstance(g, dict) and not g.get("ok", True)) \
             or "quality gates failed"
         log.warning("export %s refused: %s", config_key, reason)
-        return ExportStageResult(config_key, False, None, dict(rep.samples), int(rep.counts.get("games", 0) or 0),
+        return ExportStageResult(config_key, False, None, dict(rep.samples), int(rep.counts.get("games_exported", 0) or 0),
                                  gates, reason, seconds=time.perf_counter() - t0)
     entries = []
     for split in ("train", "val"):
@@ -352,11 +352,11 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
     did = ctx.store.put_manifest(man)
     with ctx.db.session() as s:
         record_dataset(s, DatasetRow(dataset_id=did, config_key=config_key, encoder_version=ENCODER_VERSION,
-                                     num_samples=rep.total_samples, num_games=int(rep.counts.get("games", 0) or 0),
+                                     num_samples=rep.total_samples, num_games=int(rep.counts.get("games_exported", 0) or 0),
                                      window={"samples": w, "total": total}, splits=dict(rep.samples),
                                      lineage={"shards": list(chosen)}, manifest_uri=f"{ctx.store.url}#{did}"))
     log.info("export %s: dataset %s, %s samples from %d shards", config_key, did[:12], rep.samples, len(chosen))
-    return ExportStageResult(config_key, True, did, dict(rep.samples), int(rep.counts.get("games", 0) or 0), gates,
+    return ExportStageResult(config_key, True, did, dict(rep.samples), int(rep.counts.get("games_exported", 0) or 0), gates,
                              "", reused=rep.reused, seconds=time.perf_counter() - t0)
 
 

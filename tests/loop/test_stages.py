@@ -40,7 +40,7 @@ def easy_ctx(tmp_path):
 def test_one_generation_and_reruns(ctx):
     r = generation(ctx, "square8_2p", seed=1)
     assert r.selfplay[0].games == 6 and r.selfplay[0].engine == "heuristic" and r.selfplay[0].inserted == 6
-    assert r.export.ok and r.export.samples["train"] > 0
+    assert r.export.ok and r.export.samples["train"] > 0 and r.export.games == 6
     assert r.training.init == "scratch" and r.training.steps >= 1
     assert r.training.calibration is not None and 0 <= r.training.calibration["ece"] <= 2
     assert (ctx.cfg.home_path / "calibration.jsonl").exists()

@@ -1,0 +1,67 @@
+"""The ``selfplay`` flow: the shadow-contract check, then many game batches fanned out as tasks,
+then ``ringrift.games.committed``.
+
+    prefect deployment run 'selfplay/square8-2p' --param games=200
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.futures import wait
+
+from tasks import artifacts, events
+from tasks.common import configured
+from tasks.maintenance import loop_snapshot
+from tasks.selfplay import check_contracts, selfplay_batch
+from tasks.settings import DEFAULT_RUNTIME
+
+from ._common import (asdict_small, batch_plan, check_config_key, forge_config, guard_crash_retries, run_logger,
+                      run_seed)
+
+
+def selfplay_stage(config_key: str, games: int | None = None, batch_games: int | None = None, engine: str = "auto",
+                   simulations: int | None = None, seed: int | None = None, chain: bool = True) -> dict:
+    """The selfplay flow's body (also run inline by the legacy master loop).
+
+    Each batch is a task: a shard in the store, its games in the database."""
+    check_config_key(config_key)
+    cfg = forge_config()
+    log = run_logger()
+    games = int(games or cfg.loop.train_threshold_games)
+    batch_games = int(batch_games or cfg.selfplay.games_per_batch)
+    seed = run_seed(seed, "selfplay", config_key)
+    check_contracts()
+    plan = batch_plan(config_key, games, batch_games, seed, engine)
+    log.info("selfplay %s: %d games in %d batches of up to %d (engine %s, seed %d)", config_key, games, len(plan),
+             batch_games, engine, seed)
+    play = configured(selfplay_batch, "selfplay", cfg)
+    futures = [play.submit(config_key, g, s, b, engine, simulations) for g, s, b in plan]
+    wait(futures)
+    results = [f.result() for f in futures]  # raises the first failure after every batch has ended
+    artifacts.selfplay_table(config_key, results)
+    (st,) = loop_snapshot([config_key])
+    thr = int(cfg.loop.train_threshold_games)
+    total = sum(r.games for r in results)
+    inserted = sum(r.inserted for r in results)
+    events.games_committed(config_key, games=total, inserted=inserted, games_since_training=st.games_since_training,
+                           threshold=thr, batches=[r.batch_id for r in results], chain=chain)
+    log.info("selfplay %s: %d games (%d new), %d since the last training (threshold %d)", config_key, total,
+             inserted, st.games_since_training, thr)
+    return {"config_key": config_key, "games": total, "inserted": inserted, "seed": seed,
+            "batches": [asdict_small(r) for r in results], "games_since_training": st.games_since_training,
+            "threshold": thr, "threshold_reached": st.games_since_training >= thr}
+
+
+@flow(name="selfplay", flow_run_name="selfplay-{config_key}", persist_result=True, log_prints=True,
+      timeout_seconds=int(DEFAULT_RUNTIME["selfplay"].timeout_seconds * 1.5))
+def selfplay_flow(config_key: str = "square8_2p", games: int | None = None, batch_games: int | None = None,
+                  engine: str = "auto", simulations: int | None = None, seed: int | None = None,
+                  chain: bool = True) -> dict:
+    """Play ``games`` games of ``config_key`` (default: the training threshold) in batches of
+    ``batch_games`` (default ``selfplay.games_per_batch``), one task per batch; then emit
+    ``ringrift.games.committed``. ``engine``: auto (the champion network with Gumbel search, the
+    heuristic until a champion exists), heuristic, gumbel, random. ``seed``: default derived from
+    the flow run (a retry replays the same batches). ``chain``: let the automations start the
+    training when the threshold is reached."""
+    guard_crash_retries()
+    return selfplay_stage(config_key, games, batch_games, engine, simulations, seed, chain)

@@ -1,0 +1,54 @@
+"""The pipeline subcommands in this process, against the test server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def _run(module, argv):
+    p = argparse.ArgumentParser()
+    module.add_arguments(p)
+    return module.run(p.parse_args(argv))
+
+
+def test_selfplay_export_and_status_commands(prefect_server, forge, capsys):
+    from ringrift import export, master_loop, selfplay
+
+    assert _run(selfplay, ["square8-2p", "--games", "8", "--engine", "heuristic", "--seed", "9", "--no-chain",
+                           "--json"]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["games"] == 8 and res["threshold_reached"]
+    assert _run(export, ["square8_2p"]) == 0
+    assert "dataset" in capsys.readouterr().out
+    assert _run(master_loop, ["--status", "--json"]) == 0
+    snap = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (row,) = snap["configs"]
+    assert row["config_key"] == "square8_2p" and row["games"] == 8 and row["games_since_training"] == 0
+    assert "running" in snap["runs"] and "failed" in snap["runs"]
+
+
+def test_a_coordinator_cli_goes_through_the_deployment(deployed, forge, monkeypatch, capsys):
+    from conftest import deployment_id, flow_runs
+
+    from ringrift import selfplay
+
+    monkeypatch.setenv("RINGRIFT_DISABLE_LOCAL_TASKS", "1")
+    assert _run(selfplay, ["square8_3p", "--games", "2", "--no-wait", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    runs = flow_runs(deployment_id=deployment_id("selfplay/square8-3p"))
+    (fr,) = [r for r in runs if str(r.id) == res["flow_run_id"]]
+    assert fr.parameters["games"] == 2 and fr.state.is_scheduled()  # a worker would run it
+
+
+def test_health_and_analysis_flows(prefect_server, forge):
+    from flows.analysis import analysis_flow
+    from flows.health import health_flow
+    from flows.selfplay import selfplay_flow
+
+    selfplay_flow(config_key="square8_2p", games=2, engine="heuristic", seed=2, chain=False)
+    rows = health_flow()
+    names = {r["check"] for r in rows}
+    assert {"config", "store", "database"} <= names and all(r["ok"] for r in rows)
+    (st,) = analysis_flow(profile="minimal")
+    assert st["config_key"] == "square8_2p" and st["games"] == 2
