@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine.analysis.settings import OpsSettings
 from engine.data.gates import GateConfig
 from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
 
@@ -314,6 +315,7 @@ class ForgeConfig:
     gauntlet: GauntletSettings = field(default_factory=GauntletSettings)
     promotion: PromotionSettings = field(default_factory=PromotionSettings)
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
+    ops: OpsSettings = field(default_factory=OpsSettings)
     source: str = "<defaults>"  # the file it was read from (not a YAML key)
 
     # -- resolved locations ----------------------------------------------------------------------

@@ -36,6 +36,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("ringrift.rollback", "move a config's champion back to the previous (or a given) model"),
     "sync": ("ringrift.sync", "mirror the champions into this host's cache (--once, --watchdog)"),
     "prune": ("ringrift.prune", "delete store objects nothing references (dry run unless --delete)"),
+    "show": ("ringrift.show", "render a game as SVG frames (one per move), an HTML page with a slider, PNGs"),
+    "stats": ("ringrift.stats", "game statistics per config and generation: length, endings, first-seat advantage, move mix, search"),
+    "elo-trend": ("ringrift.elo_trend", "ratings per config over generations with 95%% error bars: table and PNG plot"),
+    "parity": ("ringrift.parity", "replay stored games move by move (first diverging move) and run the conformance vectors"),
+    "health": ("ringrift.health", "one health snapshot: Prefect server, pools/workers/GPUs, runs, store, database, disk, champions"),
+    "watchdog": ("ringrift.watchdog", "stuck, silent and late runs, pools without workers: act with backoff and an hourly cap"),
+    "worker": ("ringrift.worker", "start this host's Prefect workers (one per GPU, CUDA_VISIBLE_DEVICES, limit 1; --dry-run)"),
 }
 
 

@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--game", action="append", default=[], metavar="GAME_ID", help="check these games only")
     parser.add_argument("--record", action="append", default=[], metavar="SHARD",
                         help="replay local shards (files or folders; repeatable) instead of the database")
+    parser.add_argument("--include-quarantined", action="store_true",
+                        help="also replay the games the ingest quarantined (they failed the parity gate then)")
     parser.add_argument("--deep", action="store_true",
                         help="also round-trip every position through the wire format (state JSON)")
     g = parser.add_mutually_exclusive_group()
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             rep = check_replay_parity(db, store=store, configs=configs, last=args.last or None,
                                       game_ids=args.game or None, deep=args.deep, conformance=conformance,
-                                      fallbacks=fallbacks)
+                                      include_quarantined=args.include_quarantined, fallbacks=fallbacks)
         finally:
             db.dispose()
     if args.conformance and rep.conformance is None:

@@ -17,7 +17,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pool", required=True, choices=("gpu", "cpu"), help="which work pool to serve")
+    parser.add_argument("--pool", default="cpu", choices=("gpu", "cpu"), help="which work pool to serve (default cpu)")
     parser.add_argument("--gpus", default=None,
                         help="GPU indices (0,1,3) or a count (4 = 0..3); default: every GPU nvidia-smi lists")
     parser.add_argument("--limit", type=int, default=None,

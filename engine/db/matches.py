@@ -39,7 +39,7 @@ class UnknownPlayerSpec(KeyError):
 def spec_model_id(spec: Mapping[str, Any]) -> str | None:
     """The model a spec plays: ``spec["model"]`` (a string, or a mapping with ``id``), else its
     evaluator's model; None for engines without a model (random, heuristic)."""
-    m = spec.get("model")
+    m = spec.get("model") or spec.get("model_id")
     if isinstance(m, Mapping):
         m = m.get("id") or m.get("model_id")
     if m:

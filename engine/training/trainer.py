@@ -12,7 +12,8 @@
 * Checkpoints every ``checkpoint_every`` steps and at the end (``state.py``); a rerun on the same
   run directory resumes from the newest one and, with the same data and seed, ends with exactly
   the weights of an uninterrupted run (the batch order is a function of seed, epoch and batch
-  index: ``data.py``). Lines of ``metrics.jsonl`` written after that checkpoint are dropped on
+  index: ``data.py``; on a CPU with the same number of torch threads, since several threads may
+  sum in a different order). Lines of ``metrics.jsonl`` written after that checkpoint are dropped on
   resume, so the metrics never hold a step twice.
 * Validation loss on the held-out split after every epoch; early stop after
   ``early_stop_patience`` epochs without improvement.

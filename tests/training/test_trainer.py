@@ -66,10 +66,12 @@ def test_scratch_without_arch_and_wrong_config_are_errors(dataset, tmp_path):
 
 def test_early_stop(dataset, tmp_path):
     r = train(_run(dataset, tmp_path / "run"), small_cfg(lr=0.0, epochs=5, early_stop_patience=1))
-    assert r.stopped == "early_stop" and r.epochs == 2
+    # lr 0: only BatchNorm statistics move, so validation soon stops improving
+    assert r.stopped == "early_stop" and r.epochs < 5
+    assert r.val_history[-1] >= min(r.val_history[:-1]) - 1e-6
 
 
-def test_rerun_of_a_finished_run_changes_nothing(dataset, tmp_path):
+def test_rerun_of_a_finished_run_changes_nothing(dataset, tmp_path, one_thread):
     cfg = small_cfg(epochs=1)
     a = train(_run(dataset, tmp_path / "run"), cfg)
     b = train(_run(dataset, tmp_path / "run"), cfg)
@@ -78,6 +80,8 @@ def test_rerun_of_a_finished_run_changes_nothing(dataset, tmp_path):
 
 CHILD = """
 import sys, time
+import torch
+torch.set_num_threads(1)
 sys.path.insert(0, {root!r})
 from tests.training.conftest import Dataset, small_cfg, tiny_arch
 from engine.data.augment import augment
@@ -89,7 +93,17 @@ train(run, small_cfg(epochs=3), progress_cb=lambda line: time.sleep(0.25))
 """
 
 
-def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path):
+@pytest.fixture
+def one_thread():
+    """Bit-exact comparisons need one intra-op thread: with several, CPU reductions may be summed in
+    a different order from run to run on a loaded machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, one_thread):
     cfg = small_cfg(epochs=3)
     ref = train(_run(dataset, tmp_path / "ref"), cfg)
     run_dir = tmp_path / "killed"

@@ -1,0 +1,50 @@
+"""Plumbing shared by the analysis and operations subcommands of ``ringrift`` (config, database,
+store, artifacts). Heavy imports stay inside the functions."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+
+def load_cfg(args: argparse.Namespace):
+    """The ``ForgeConfig`` of ``--config`` (exported as ``$RINGRIFT_CONFIG_PATH`` for what runs next)."""
+    from engine.config import load_config
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if getattr(args, "config", None):
+        os.environ["RINGRIFT_CONFIG_PATH"] = os.path.abspath(args.config)
+    return load_config()
+
+
+def open_db_store(cfg):
+    """``(database, store, fallbacks)``: the configured database (not migrated here), the artifact
+    store and the host's cache store when it exists (shards synced there are read from it)."""
+    from engine.db import database_from_config
+    from engine.storage import cache_from_config, store_from_config
+
+    db = database_from_config(cfg, migrate=False)
+    fallbacks = (cache_from_config(cfg),) if cfg.cache_path.is_dir() else ()
+    return db, store_from_config(cfg), fallbacks
+
+
+def config_keys(values: Sequence[str] | None) -> list[str] | None:
+    from .common import normalize_config_key
+
+    if not values:
+        return None
+    return [normalize_config_key(v) for v in values]
+
+
+def publish_markdown(key: str, markdown: str, description: str) -> bool:
+    """A Prefect markdown artifact (needs a reachable API); False with a message when it fails."""
+    try:
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(markdown=markdown, key=key, description=description)
+        return True
+    except Exception as e:  # noqa: BLE001 - the report was printed already
+        print(f"artifact {key!r} not created: {type(e).__name__}: {e}", file=sys.stderr)
+        return False

@@ -1,0 +1,539 @@
+"""One snapshot of the whole system's health: ``health_snapshot(cfg) -> HealthReport``.
+
+    rep = health_snapshot(load_config())
+    print(rep.format()); rep.ok; rep.unhealthy          # names of the failing checks
+
+Checks (each ``ok`` / ``warn`` / ``fail`` / ``skip``, with a detail line):
+
+* ``prefect``: the API (``PREFECT_API_URL``) answers and its version (skipped in local mode
+  unless ``ops.health.require_prefect``);
+* ``pool <name>``: every work pool, its workers and their last heartbeat (a worker is online when
+  its heartbeat is younger than ``worker_offline_seconds``); the GPUs of each host, counted from
+  the GPU workers' names (``ringrift worker`` names them ``<host>-gpu<i>``); a pool of
+  ``ops.health.pools`` without an online worker is a warning (or a failure), a paused pool a
+  warning, a missing one a warning;
+* ``runs``: scheduled / late / pending / running runs per deployment and the crashed and failed
+  ones of the last ``crashed_window_hours``; late or crashed runs are a warning;
+* ``store``: the artifact store lists its pointers and round-trips a small probe object (written
+  under ``health-probes/``, read back, deleted);
+* ``database``: reachable and migrated to this code's head revision;
+* ``disk``: free space of the disk holding the local cache (``storage.cache_dir``);
+* ``champion <config>``: the champion of every config that has one (and of the active profile's
+  configs), its age, and whether the store's pointer and the database agree.
+
+Every probe runs under a time limit, so a hung server makes its check fail instead of hanging the
+snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from .prefect_api import ACTIVE_STATES, PoolInfo, RunInfo, WorkerInfo, api_url, utcnow
+from .settings import HealthSettings, ops_settings
+from .tables import text_table
+
+OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
+PROBE_PREFIX = "health-probes"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok | warn | fail | skip
+    detail: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PoolHealth:
+    name: str
+    type: str
+    paused: bool
+    workers: tuple[WorkerInfo, ...]
+    online: int
+    gpus_by_host: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeploymentRuns:
+    deployment: str
+    scheduled: int = 0
+    late: int = 0
+    pending: int = 0
+    running: int = 0
+    crashed: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class ChampionInfo:
+    config_key: str
+    model_id: str | None  # the database's champion
+    since: datetime | None
+    age_hours: float | None
+    store_model_id: str | None  # the model of the store's champion pointer
+    agrees: bool
+
+
+@dataclass(frozen=True)
+class DiskInfo:
+    path: str
+    free_gb: float
+    total_gb: float
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    checked_at: datetime
+    config_source: str
+    checks: tuple[Check, ...]
+    prefect_url: str | None = None
+    prefect_version: str | None = None
+    pools: tuple[PoolHealth, ...] = ()
+    runs: tuple[DeploymentRuns, ...] = ()
+    champions: tuple[ChampionInfo, ...] = ()
+    disk: DiskInfo | None = None
+    host: str = ""
+    host_gpus: int | None = None
+
+    @property
+    def unhealthy(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.checks if c.status == FAIL)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.checks if c.status == WARN)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unhealthy
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def verdict(self) -> str:
+        if self.unhealthy:
+            return "UNHEALTHY: " + ", ".join(self.unhealthy)
+        if self.warnings:
+            return f"HEALTHY with {len(self.warnings)} warning(s): " + ", ".join(self.warnings)
+        return "HEALTHY"
+
+    def to_json(self) -> dict[str, Any]:
+        def conv(o):
+            if isinstance(o, datetime):
+                return o.isoformat()
+            if isinstance(o, dict):
+                return {k: conv(v) for k, v in o.items()}
+            if isinstance(o, (list, tuple)):
+                return [conv(v) for v in o]
+            if isinstance(o, float):
+                return round(o, 3)
+            return o
+
+        d = conv(asdict(self))
+        d["ok"] = self.ok
+        d["unhealthy"] = list(self.unhealthy)
+        d["warnings"] = list(self.warnings)
+        return d
+
+    def format(self) -> str:
+        now = self.checked_at
+        parts = [f"ringrift health · {now:%Y-%m-%d %H:%M:%S} UTC · host {self.host} · config {self.config_source}",
+                 text_table(["check", "status", "detail"], [[c.name, c.status.upper() if c.status == FAIL else c.status,
+                                                              c.detail] for c in self.checks], align="lll")]
+        wrows = []
+        for p in self.pools:
+            for w in p.workers:
+                age = _age(now, w.last_heartbeat)
+                wrows.append([p.name, w.name, _host_of(w.name), w.status or "-", age])
+        if wrows:
+            parts.append("Workers\n" + text_table(["pool", "worker", "host", "status", "last heartbeat"], wrows,
+                                                   align="lllll"))
+        if self.runs:
+            rows = [[r.deployment, r.scheduled, r.late, r.pending, r.running, r.crashed, r.failed] for r in self.runs]
+            parts.append("Runs per deployment\n" + text_table(
+                ["deployment", "scheduled", "late", "pending", "running", "crashed", "failed"], rows))
+        if self.champions:
+            rows = [[c.config_key, (c.model_id or "-")[:12], f"{c.since:%Y-%m-%d %H:%M}" if c.since else "-",
+                     _hours(c.age_hours), "yes" if c.agrees else "NO"] for c in self.champions]
+            parts.append("Champions\n" + text_table(["config", "model", "since", "age", "store agrees"], rows,
+                                                    align="lllrl"))
+        parts.append(self.verdict())
+        return "\n\n".join(parts)
+
+
+def _age(now: datetime, t: datetime | None) -> str:
+    if t is None:
+        return "never"
+    s = (now - t).total_seconds()
+    if s < 120:
+        return f"{s:.0f} s ago"
+    if s < 7200:
+        return f"{s / 60:.0f} min ago"
+    return f"{s / 3600:.1f} h ago"
+
+
+def _hours(h: float | None) -> str:
+    if h is None:
+        return "-"
+    return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} d"
+
+
+def _host_of(worker_name: str) -> str:
+    """``<host>-gpu<i>`` / ``<host>-cpu`` (the names ``ringrift worker`` gives) -> host."""
+    for sep in ("-gpu", "-cpu"):
+        if sep in worker_name:
+            return worker_name.rsplit(sep, 1)[0]
+    return worker_name
+
+
+def gpus_by_host(workers: Sequence[WorkerInfo]) -> dict[str, int]:
+    """GPU workers per host, from worker names ``<host>-gpu<i>`` (one worker per GPU)."""
+    out: dict[str, set] = {}
+    for w in workers:
+        if "-gpu" in w.name:
+            host, _, idx = w.name.rpartition("-gpu")
+            out.setdefault(host, set()).add(idx)
+    return {h: len(v) for h, v in sorted(out.items())}
+
+
+class _Timeout(Exception):
+    pass
+
+
+def run_with_timeout(fn: Callable[[], Any], seconds: float) -> Any:
+    """``fn()`` in a daemon thread; ``_Timeout`` when it takes longer (the thread is abandoned)."""
+    box: dict[str, Any] = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = e
+
+    t = threading.Thread(target=target, daemon=True, name="health-probe")
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise _Timeout(f"timed out after {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _probe(name: str, fn: Callable[[], tuple[str, str]], timeout: float) -> Check:
+    t0 = time.perf_counter()
+    try:
+        status, detail = run_with_timeout(fn, timeout)
+    except _Timeout as e:
+        status, detail = FAIL, str(e)
+    except Exception as e:  # noqa: BLE001 - a health check reports, it does not raise
+        status, detail = FAIL, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
+    return Check(name, status, detail, round(time.perf_counter() - t0, 3))
+
+
+# -- the probes --------------------------------------------------------------------------------------------
+
+def check_store(cfg) -> tuple[str, str]:
+    """List the pointers, then write, read back and delete a small probe object."""
+    from engine.storage import store_from_config
+
+    store = store_from_config(cfg)
+    n = len(store.list_pointers())
+    key = f"{PROBE_PREFIX}/{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    payload = f"ringrift health probe {utcnow().isoformat()}".encode()
+    t0 = time.perf_counter()
+    store.backend.write_bytes(key, payload)
+    try:
+        back = store.backend.read_bytes(key)
+    finally:
+        try:
+            store.backend.delete(key)
+        except Exception:  # noqa: BLE001 - the probe is tiny; a leftover is harmless
+            pass
+    ms = (time.perf_counter() - t0) * 1000
+    if back != payload:
+        return FAIL, f"{store.url}: the probe object read back differs from what was written"
+    return OK, f"{store.url}: readable ({n} pointers), writable (round trip {ms:.0f} ms)"
+
+
+def check_database(cfg) -> tuple[str, str]:
+    from engine.db import count_games, head_revision, open_database
+
+    url = cfg.database_url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url[len("sqlite:///"):])
+        if not path.exists():  # do not create an empty file by looking
+            return FAIL, f"{url}: does not exist yet (the pipeline creates and migrates it on first use)"
+    db = open_database(url, migrate=False)
+    try:
+        rev = db.current_revision()
+        head = head_revision()
+        if rev != head:
+            what = "never migrated" if rev is None else f"at revision {rev}"
+            return FAIL, f"{db.url}: {what}, this code needs {head} (opening it with migrate=True upgrades it)"
+        with db.session(write=False) as s:
+            n = count_games(s, status=None)
+        return OK, f"{db.url}: migrated ({rev}), {n} games"
+    finally:
+        db.dispose()
+
+
+def disk_info(path: Path) -> DiskInfo:
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    u = shutil.disk_usage(p)
+    return DiskInfo(str(path), u.free / 1e9, u.total / 1e9)
+
+
+def check_disk(info: DiskInfo, st: HealthSettings) -> tuple[str, str]:
+    detail = f"cache {info.path}: {info.free_gb:.1f} GB free of {info.total_gb:.1f} GB"
+    if info.free_gb < st.min_free_disk_gb:
+        return FAIL, detail + f" (below {st.min_free_disk_gb:g} GB)"
+    if info.free_gb < st.warn_free_disk_gb:
+        return WARN, detail + f" (below {st.warn_free_disk_gb:g} GB)"
+    return OK, detail
+
+
+def champions(cfg, configs: Sequence[str] | None = None, now: datetime | None = None) -> list[ChampionInfo]:
+    """The champion of every config that has one (database or store) and of ``configs``."""
+    from engine.db import champion_pointer, current_champion, open_database, pointer_history
+    from engine.storage import store_from_config
+
+    from .common import known_configs
+
+    now = now or utcnow()
+    store = store_from_config(cfg)
+    db = open_database(cfg.database_url, migrate=False)
+    out = []
+    try:
+        with db.session(write=False) as s:
+            for ck in known_configs():
+                name = champion_pointer(ck)
+                model = current_champion(s, ck)
+                p = store.read_pointer(name)
+                if model is None and p is None and ck not in (configs or ()):
+                    continue
+                hist = pointer_history(s, name, limit=1) if model else []
+                since = hist[-1].created_at if hist else None
+                store_model = None
+                if p is not None:
+                    try:
+                        store_model = store.get_manifest(p.target).metadata.get("model_id")
+                    except Exception:  # noqa: BLE001 - reported as a disagreement
+                        store_model = f"<unreadable manifest {p.target[:12]}>"
+                age = (now - since).total_seconds() / 3600 if since else None
+                out.append(ChampionInfo(ck, model, since, age, store_model, store_model == model))
+    finally:
+        db.dispose()
+    return out
+
+
+def _champion_checks(infos: Sequence[ChampionInfo], st: HealthSettings) -> list[Check]:
+    out = []
+    for c in infos:
+        if c.model_id is None and c.store_model_id is None:
+            out.append(Check(f"champion {c.config_key}", OK, "none yet (bootstrap: heuristic selfplay)"))
+            continue
+        detail = f"{(c.model_id or '-')[:12]}" + (f" since {c.since:%Y-%m-%d %H:%M} ({_hours(c.age_hours)})"
+                                                  if c.since else "")
+        status = OK
+        if not c.agrees:
+            status = WARN
+            detail += f"; the store's pointer names {(c.store_model_id or 'nothing')[:12]}"
+        elif st.champion_max_age_hours and c.age_hours is not None and c.age_hours > st.champion_max_age_hours:
+            status = WARN
+            detail += f"; older than {st.champion_max_age_hours:g} h"
+        out.append(Check(f"champion {c.config_key}", status, detail))
+    return out
+
+
+def _pool_health(gw, st: HealthSettings, now: datetime) -> tuple[list[PoolHealth], list[Check]]:
+    pools: list[PoolInfo] = gw.work_pools()
+    out, checks = [], []
+    cutoff = now - timedelta(seconds=st.worker_offline_seconds)
+    for p in sorted(pools, key=lambda q: q.name):
+        ws = tuple(gw.workers(p.name))
+        online = [w for w in ws if w.last_heartbeat is not None and w.last_heartbeat >= cutoff]
+        gpus = gpus_by_host(online)
+        out.append(PoolHealth(p.name, p.type, p.paused, ws, len(online), gpus))
+        newest = max((w.last_heartbeat for w in ws if w.last_heartbeat), default=None)
+        detail = f"{p.type}, {len(online)}/{len(ws)} worker(s) online, last heartbeat {_age(now, newest)}"
+        if gpus:
+            detail += "; GPUs per host: " + ", ".join(f"{h} {n}" for h, n in gpus.items())
+        status = OK
+        if p.paused:
+            status, detail = WARN, detail + "; the pool is PAUSED"
+        if not online and p.name in st.pools:
+            status = FAIL if st.pool_without_worker == "fail" else WARN
+            detail += "; no worker online (start one: ringrift worker --pool " + p.name + ")"
+        checks.append(Check(f"pool {p.name}", status, detail))
+    names = {p.name for p in pools}
+    for want in st.pools:
+        if want not in names:
+            checks.append(Check(f"pool {want}", WARN, "does not exist on the server (run: ringrift deploy)"))
+    return out, checks
+
+
+def run_table(runs: Sequence[RunInfo], now: datetime, late_after_seconds: int) -> list[DeploymentRuns]:
+    per: dict[str, dict[str, int]] = {}
+    for r in runs:
+        key = r.deployment or f"{r.flow_name or '?'} (no deployment)"
+        c = per.setdefault(key, {"scheduled": 0, "late": 0, "pending": 0, "running": 0, "crashed": 0, "failed": 0})
+        if r.state_type == "SCHEDULED":
+            if is_late(r, now, late_after_seconds):
+                c["late"] += 1
+            else:
+                c["scheduled"] += 1
+        elif r.state_type == "PENDING":
+            c["pending"] += 1
+        elif r.state_type in ("RUNNING", "CANCELLING"):
+            c["running"] += 1
+        elif r.state_type == "CRASHED":
+            c["crashed"] += 1
+        elif r.state_type == "FAILED":
+            c["failed"] += 1
+    return [DeploymentRuns(k, **v) for k, v in sorted(per.items())]
+
+
+def is_late(r: RunInfo, now: datetime, late_after_seconds: int) -> bool:
+    """A scheduled run past its expected start by more than ``late_after_seconds`` (or marked Late)."""
+    if r.state_type != "SCHEDULED":
+        return False
+    if r.state_name == "Late":
+        return True
+    return r.expected_start_time is not None and (now - r.expected_start_time).total_seconds() > late_after_seconds
+
+
+def _runs_check(table: Sequence[DeploymentRuns], window_h: float) -> Check:
+    tot = {k: sum(getattr(r, k) for r in table) for k in ("scheduled", "late", "pending", "running", "crashed",
+                                                           "failed")}
+    detail = (f"{tot['running']} running, {tot['pending']} pending, {tot['scheduled']} scheduled, {tot['late']} late; "
+              f"{tot['crashed']} crashed, {tot['failed']} failed in {window_h:g} h")
+    status = WARN if tot["late"] or tot["crashed"] else OK
+    return Check("runs", status, detail)
+
+
+def local_gpus() -> int | None:
+    """GPUs of this host (``nvidia-smi -L``); None when there is no NVIDIA tooling."""
+    from .workers import detect_gpus
+
+    g = detect_gpus()
+    return None if g is None else len(g)
+
+
+# -- the snapshot -----------------------------------------------------------------------------------------
+
+def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None = None, prefect: bool = True,
+                    configs: Sequence[str] | None = None, now: datetime | None = None,
+                    timeout: float | None = None) -> HealthReport:
+    """Check everything (see the module doc). ``gateway``: a ``PrefectGateway``-like object (default:
+    one on ``PREFECT_API_URL``); ``prefect=False`` skips the Prefect checks; ``configs``: configs
+    whose champion is always listed (default: the active loop profile's)."""
+    if cfg is None:
+        from engine.config import load_config
+
+        cfg = load_config()
+    st = settings or ops_settings(cfg).health
+    now = now or utcnow()
+    tmo = float(timeout if timeout is not None else max(st.prefect_timeout_seconds * 3, 10.0))
+    checks: list[Check] = [Check("config", OK, str(cfg.source))]
+    version = None
+    pools: list[PoolHealth] = []
+    table: list[DeploymentRuns] = []
+    url = getattr(gateway, "url", None) if gateway is not None else api_url()
+    if not prefect:
+        checks.append(Check("prefect", SKIP, "not checked (--no-prefect)"))
+    elif gateway is None and url is None:
+        checks.append(Check("prefect", FAIL if st.require_prefect else SKIP,
+                            "PREFECT_API_URL is not set (local mode: no server, pools or workers to check)"))
+    else:
+        from .prefect_api import PrefectGateway
+
+        gw_ctx = gateway if gateway is not None else PrefectGateway(st.prefect_timeout_seconds)
+        try:
+            with gw_ctx as gw:
+                box: dict[str, Any] = {}
+
+                def server():
+                    box["v"] = gw.server_version()
+                    cv = gw.client_version()
+                    same = box["v"].split(".")[:2] == cv.split(".")[:2]
+                    return (OK if same else WARN), (f"server {box['v']} at {url} (client {cv}"
+                                                    + ("" if same else ", versions differ") + ")")
+
+                c = _probe("prefect", server, tmo)
+                checks.append(c)
+                version = box.get("v")
+                if c.status != FAIL:
+                    res: dict[str, Any] = {}
+
+                    def pools_probe():
+                        res["pools"], res["checks"] = _pool_health(gw, st, now)
+                        return OK, ""
+
+                    pc = _probe("pools", pools_probe, tmo)
+                    if pc.status == FAIL:
+                        checks.append(pc)
+                    else:
+                        pools = res["pools"]
+                        checks.extend(res["checks"])
+
+                    def runs_probe():
+                        active = gw.flow_runs(list(ACTIVE_STATES))
+                        since = now - timedelta(hours=st.crashed_window_hours)
+                        done = gw.flow_runs(["CRASHED", "FAILED"], since=since)
+                        res["table"] = run_table(active + done, now, st.late_after_seconds)
+                        rc = _runs_check(res["table"], st.crashed_window_hours)
+                        return rc.status, rc.detail
+
+                    rc = _probe("runs", runs_probe, tmo)
+                    checks.append(rc)
+                    table = res.get("table", [])
+        except Exception as e:  # noqa: BLE001 - e.g. the client cannot be created
+            checks.append(Check("prefect", FAIL, f"{type(e).__name__}: {e}"))
+    checks.append(_probe("store", lambda: check_store(cfg), tmo))
+    checks.append(_probe("database", lambda: check_database(cfg), tmo))
+    disk = None
+    try:
+        disk = disk_info(cfg.cache_path)
+        checks.append(Check("disk", *check_disk(disk, st)))
+    except OSError as e:
+        checks.append(Check("disk", FAIL, f"{cfg.cache_path}: {e}"))
+    champs: list[ChampionInfo] = []
+    if next(c for c in checks if c.name == "database").status == OK:
+        want = list(configs) if configs is not None else list(cfg.loop.configs())
+        box2: dict[str, Any] = {}
+
+        def champ_probe():
+            box2["c"] = champions(cfg, want, now)
+            return OK, ""
+
+        cc = _probe("champions", champ_probe, tmo)
+        if cc.status == FAIL:
+            checks.append(cc)
+        else:
+            champs = box2["c"]
+            checks.extend(_champion_checks(champs, st))
+    try:
+        gpus = local_gpus()
+    except Exception:  # noqa: BLE001
+        gpus = None
+    return HealthReport(now, str(cfg.source), tuple(checks), url, version, tuple(pools), tuple(table), tuple(champs),
+                        disk, socket.gethostname(), gpus)
+
+
+def report_json(rep: HealthReport) -> str:
+    return json.dumps(rep.to_json(), sort_keys=True, default=str)
