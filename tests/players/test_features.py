@@ -54,3 +54,42 @@ def test_region_features():
     assert rows[1][F["region_rings"]] > 0 and rows[1][F["region_cells"]] > 0
     assert rows[2][F["region_rings"]] == 0
     assert feature_vectors(s, regions=False)[1][F["region_rings"]] == 0
+
+
+def test_region_win_for_the_player_who_can_take_it():
+    # P1 to act, its ring walled into the corner 0,0 by its markers: the rest of the board (60 cells,
+    # only P2's stacks) is a region P1 can process (it has a stack outside), worth a territory win.
+    s = position("square8", 2, stacks={"0,0": [1], "5,5": [2], "6,3": [2, 2]},
+                 markers={"1,0": 1, "0,1": 1, "2,2": 1}, hands=[0, 0])
+    rows = feature_vectors(s)
+    assert rows[1][F["region_cells"]] >= 1.0 and rows[1][F["region_win"]] == 1.0
+    # P2 could only take the corner itself (P1's ring): one cell, no win.
+    assert rows[2][F["region_win"]] == 0 and rows[2][F["region_cells"]] == 1 / 33
+    assert feature_vectors(s, regions=False)[1][F["region_win"]] == 0
+
+
+def test_region_takers_include_a_placement_outside():
+    # The corner 0,0 (a P2 stack) is walled off by P1 markers. P1 controls no stack (its only ring is
+    # buried at 6,6) but holds rings: it can place outside the region and process it, and as the player
+    # to act it is credited alone. Without rings in hand it cannot; P2 (a stack outside) can.
+    base = dict(stacks={"0,0": [2, 2], "6,6": [2, 1]}, markers={"1,0": 1, "0,1": 1})
+    rows = feature_vectors(position("square8", 2, hands=[3, 0], **base))
+    assert rows[1][F["region_rings"]] > 0 and rows[2][F["region_rings"]] == 0
+    rows = feature_vectors(position("square8", 2, hands=[0, 0], **base))
+    assert rows[1][F["region_rings"]] == 0 and rows[2][F["region_rings"]] > 0
+
+
+def test_regions_match_the_engine():
+    import random
+
+    from engine.game import apply_in_place, legal_moves
+    from engine.game.territory import find_regions
+    from engine.players.features import _regions
+
+    for board, n in (("square8", 2), ("hex8", 3), ("square8", 4)):
+        rng = random.Random(5)
+        for _ in range(4):
+            s = new_game(board, n)
+            while not s.is_over:
+                assert sorted(_regions(s)) == sorted(r.bb for r in find_regions(s))
+                apply_in_place(s, rng.choice(legal_moves(s)))
