@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from engine.atomic import atomic_write_json
 
 from .health import is_late
 from .prefect_api import RunInfo, utcnow
@@ -79,12 +80,7 @@ class WatchdogState:
             return cls()  # a corrupt state file must not stop the watchdog
 
     def save(self, path: str | os.PathLike) -> None:
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"actions": self.actions, "runs": self.runs, "pools": self.pools}, fh, sort_keys=True)
-        os.replace(tmp, p)
+        atomic_write_json(path, {"actions": self.actions, "runs": self.runs, "pools": self.pools}, indent=None)
 
     def prune(self, now: float, keep_seconds: float = 7 * 86400) -> None:
         self.actions = [t for t in self.actions if now - t < 3600]

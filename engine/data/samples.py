@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from engine.atomic import atomic_write_bytes  # noqa: F401  (re-exported for export.py)
 from engine.nn.encoding import check_encoder_version, config_shapes
 
 NPZ_FORMAT = "ringrift-npz"
@@ -95,24 +95,6 @@ def npz_bytes(arrays: dict[str, np.ndarray], compress: bool = True, level: int =
             with zf.open(info, "w", force_zip64=True) as f:
                 np.lib.format.write_array(f, a, allow_pickle=False)
     return buf.getvalue()
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, ``os.replace``."""
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray], compress: bool = True,

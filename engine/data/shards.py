@@ -15,11 +15,11 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import tempfile
-from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 import zstandard
+
+from engine.atomic import atomic_file
 
 from .records import GameRecord, RecordError
 
@@ -78,22 +78,8 @@ def write_shard(records: Iterable[GameRecord | str], dest: str | os.PathLike | B
         raise ValueError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
     if not isinstance(dest, (str, os.PathLike)):
         return _write_stream(records, dest, compression, level)
-    path = Path(dest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            n = _write_stream(records, fh, compression, level)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return n
+    with atomic_file(dest) as fh:
+        return _write_stream(records, fh, compression, level)
 
 
 def open_shard(source: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, str]:

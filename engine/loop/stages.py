@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import time
-from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from dataclasses import asdict, dataclass, replace
 
 from engine.evaluation import PlayerSpec, RANDOM_SPEC
 from engine.evaluation.settings import parse_config_key
@@ -223,9 +221,14 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
         man = ctx.store.get_manifest(existing.target)
         md = man.metadata
         shard = man.entries[0]
-        rep = aggregate_jsonl_to_db(ctx.db, [ShardSource(fetch_object(ctx.store, shard.sha256, ctx.cache_dir, shard.name),
-                                                         shard.sha256, f"{ctx.store.url}#{shard.sha256}",
-                                                         f"selfplay:{batch_id}")])
+        from engine.db import get_shard
+        from engine.data.ingest import IngestReport
+
+        with ctx.db.session(write=False) as s:
+            known = get_shard(s, shard.sha256) is not None
+        rep = IngestReport() if known else aggregate_jsonl_to_db(ctx.db, [ShardSource(
+            fetch_object(ctx.store, shard.sha256, ctx.cache_dir, shard.name), shard.sha256,
+            f"{ctx.store.url}#{shard.sha256}", f"selfplay:{batch_id}")])
         return SelfplayResult(config_key, batch_id, shard.sha256, existing.target, md["games"], md["decisions"],
                               md["engine"], md.get("model_id"), rep.inserted, rep.quarantined, reused=True,
                               seconds=time.perf_counter() - t0)
@@ -333,11 +336,9 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
                                 gates=ex.gates if isinstance(ex.gates, GateConfig) else GateConfig(**dict(ex.gates)),
                                 new_games=new_games, exclude_games=quarantined, max_reuse=ex.max_reuse,
                                 overwrite=True)
-    gates = rep.gates.to_json()["gates"] if rep.gates is not None and "gates" in rep.gates.to_json() else \
-        ([] if rep.gates is None else rep.gates.to_json())
+    gates = [] if rep.gates is None else rep.gates.to_json()["gates"]
     if not rep.ok:
-        reason = "; ".join(g.get("reason", "") for g in gates if isinstance(g, dict) and not g.get("ok", True)) \
-            or "quality gates failed"
+        reason = "; ".join(g["reason"] or g["name"] for g in gates if not g["ok"]) or "quality gates failed"
         log.warning("export %s refused: %s", config_key, reason)
         return ExportStageResult(config_key, False, None, dict(rep.samples), int(rep.counts.get("games_exported", 0) or 0),
                                  gates, reason, seconds=time.perf_counter() - t0)
@@ -368,7 +369,7 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
     ``init="scratch"``), publish it and register it. Resumable: the same ``run_id`` continues."""
     from engine.data.augment import augment
     from engine.db import ModelRow, TrainingRunRow, finish_training_run, register_model, start_training_run
-    from engine.nn.checkpoint import checkpoint_bytes, load_checkpoint
+    from engine.nn.checkpoint import load_checkpoint
     from engine.nn.network import NetworkArch
     from engine.training import TrainingRun, train
 
@@ -406,9 +407,10 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
         CalibrationTracker(ctx.cfg.local_path(c.history)).record(generation_of(ctx, config_key), report,
                                                                   model_id=ck.model_id, config_key=config_key)
         calibration = report.to_json()
-    weights, metadata, meta_ = checkpoint_bytes(ck.net, ck.meta.lineage, ck.meta.extra, ck.meta.created_at)
-    mid = publish_model(ctx.store, weights, metadata, meta_)
-    ident = meta_.identity
+    stem = res.checkpoint
+    mid = publish_model(ctx.store, stem.with_name(stem.name + ".safetensors").read_bytes(),
+                        stem.with_name(stem.name + ".json").read_bytes(), ck.meta)
+    ident = ck.meta.identity
     with ctx.db.session() as s:
         register_model(s, ModelRow(model_id=ident.model_id, weights_sha256=ident.weights_sha256,
                                    arch_hash=ident.arch_hash, encoder_version=ident.encoder_version,
@@ -636,7 +638,7 @@ class ConfigStatus:
 
 def loop_status(ctx: Context, configs: list[str] | None = None) -> list[ConfigStatus]:
     """Per config: champion, its rating, games stored, games since the last training."""
-    from engine.db import count_games, latest_ratings, list_datasets, list_promotions, pointer_history
+    from engine.db import count_games, games_since, latest_ratings, list_datasets, list_promotions, pointer_history
 
     out = []
     with ctx.db.session(write=False) as s:
@@ -646,15 +648,11 @@ def loop_status(ctx: Context, configs: list[str] | None = None) -> list[ConfigSt
             hist = pointer_history(s, f"champion/{ck}", limit=1)
             ds = list_datasets(s, ck, limit=1)
             used = set(ds[0].lineage.get("shards", [])) if ds else set()
-            from engine.db import games_since
-
             since = total if not ds else sum(1 for g in games_since(s, ck) if g.shard_id not in used)
             rating = None
             if ch:
-                for r in latest_ratings(s, ck):
-                    spec = _search_spec(ctx, ch[0], "")
-                    if r.player_spec_id == spec.spec_id:
-                        rating = r.rating
+                spec_id = _search_spec(ctx, ch[0], "").spec_id
+                rating = next((r.rating for r in latest_ratings(s, ck) if r.player_spec_id == spec_id), None)
             pr = list_promotions(s, ck, limit=1) if total else []
             out.append(ConfigStatus(ck, ch[0] if ch else None, str(hist[-1].created_at) if hist else None, rating,
                                     total, since, ds[0].dataset_id if ds else None,

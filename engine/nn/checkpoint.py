@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +31,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
+
+from engine.atomic import atomic_write_bytes
 
 from .encoding import ENCODER_VERSION, check_encoder_version
 from .network import NetworkArch, RingRiftNet, build_network
@@ -186,28 +187,14 @@ def _paths(path: str | os.PathLike) -> tuple[Path, Path]:
     return p.with_name(p.name + ".safetensors"), p.with_name(p.name + ".json")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(net: RingRiftNet, path: str | os.PathLike, lineage: Lineage | None = None,
                     extra: dict | None = None) -> CheckpointMeta:
     """Write ``<path>.safetensors`` then ``<path>.json`` (each atomically; the metadata last, so a
     visible metadata file always has its weights)."""
     wpath, mpath = _paths(path)
     data, meta_bytes, meta = checkpoint_bytes(net, lineage, extra)
-    _atomic_write(wpath, data)
-    _atomic_write(mpath, meta_bytes)
+    atomic_write_bytes(wpath, data)
+    atomic_write_bytes(mpath, meta_bytes)
     return meta
 
 

@@ -59,13 +59,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from engine.atomic import atomic_write_json
 from engine.config import TrainingConfig
 from engine.data.samples import SampleBatch, chunk_paths
 from engine.nn.checkpoint import Checkpoint, Lineage, load_checkpoint, save_checkpoint
@@ -474,16 +474,6 @@ def _finished(run_dir: Path) -> TrainResult | None:
                        val_history=tuple(val), samples_per_s=0.0)
 
 
-def _atomic_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 class CurriculumTrainer:
     """Runs the stages of a ``CurriculumConfig`` in order with the base ``TrainingConfig``."""
 
@@ -581,7 +571,7 @@ class CurriculumTrainer:
                                     skipped, result, transfer))
             prev = result
         out = CurriculumResult(root, tuple(done))
-        _atomic_json(root / SUMMARY_FILE, {"config": self.config.to_json(), "stages": [s.to_json() for s in done],
+        atomic_write_json(root / SUMMARY_FILE, {"config": self.config.to_json(), "stages": [s.to_json() for s in done],
                                            "model_id": out.model_id, "checkpoint": str(out.checkpoint)})
         return out
 
@@ -628,7 +618,7 @@ class CurriculumTrainer:
             return
         if (run_dir / "checkpoints").exists():
             raise CurriculumError(f"{run_dir} holds a training run that is not this curriculum's stage")
-        _atomic_json(path, fp)
+        atomic_write_json(path, fp)
 
 
 def _source_list(sources: Mapping[str, DataSource] | Sequence[DataSource] | Iterable[DataSource]) -> list[DataSource]:

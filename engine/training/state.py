@@ -12,13 +12,14 @@ four files are written, so a run killed at any moment resumes from a complete ch
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as st_save
+
+from engine.atomic import atomic_write_bytes, atomic_write_json
 
 from engine.nn.checkpoint import Checkpoint, Lineage, load_checkpoint, save_checkpoint
 from engine.nn.network import RingRiftNet
@@ -32,26 +33,6 @@ class Progress:
     best_val: float | None = None
     bad_epochs: int = 0
     stopped: str | None = None  # why training ended, once it has ("epochs", "max_steps", "early_stop")
-
-
-def _atomic_json(path: Path, obj) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _atomic_safetensors(path: Path, tensors: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_training_state(ckpt_dir: Path, net: RingRiftNet, opt: torch.optim.Optimizer, progress: Progress,
@@ -73,10 +54,10 @@ def save_training_state(ckpt_dir: Path, net: RingRiftNet, opt: torch.optim.Optim
             tensors[f"{pid_to_name[pid]}::{k}"] = t.detach().to("cpu").contiguous()
     groups = [{k: v for k, v in g.items() if k != "params"} | {"params": [pid_to_name[i] for i in g["params"]]}
               for g in sd["param_groups"]]
-    _atomic_safetensors(stem.with_name(stem.name + ".train.safetensors"), tensors)
-    _atomic_json(stem.with_name(stem.name + ".train.json"),
+    atomic_write_bytes(stem.with_name(stem.name + ".train.safetensors"), st_save(tensors))
+    atomic_write_json(stem.with_name(stem.name + ".train.json"),
                  {"progress": asdict(progress), "param_groups": groups, "model_id": meta.identity.model_id})
-    _atomic_json(ckpt_dir / "latest.json", {"stem": stem.name, "step": progress.step})
+    atomic_write_json(ckpt_dir / "latest.json", {"stem": stem.name, "step": progress.step})
     return stem
 
 

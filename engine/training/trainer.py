@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from engine.config import TrainingConfig
-from engine.nn.checkpoint import Checkpoint, Lineage
+from engine.nn.checkpoint import Checkpoint, Lineage, model_identity
 from engine.nn.inference import autocast_dtype, resolve_device
 from engine.nn.network import NetworkArch, RingRiftNet, build_network
 
@@ -267,9 +267,7 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
         stopped = "max_steps"  # the step budget ended inside an epoch
     prog = Progress(step, prog.epoch, prog.batch, prog.best_val, prog.bad_epochs, stopped)
     final = checkpoint(prog)
-    from engine.nn.checkpoint import load_checkpoint
-
-    model_id = load_checkpoint(final).model_id
+    model_id = model_identity(net).model_id
     dt = time.perf_counter() - t0
     metrics.write(kind="end", step=step, stopped=stopped, model_id=model_id, best_val=prog.best_val)
     metrics.close()

@@ -15,7 +15,6 @@ This folder is not a package on purpose; its test files have unique basenames (t
 
 from __future__ import annotations
 
-import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -142,79 +141,27 @@ def fast_retries(monkeypatch):
 
 # -- S3 (moto) and PostgreSQL, as in tests/storage and tests/db ------------------------------------
 
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "AKIAFORGETEST0000001",
-    "AWS_SECRET_ACCESS_KEY": "forge-test-secret-must-never-be-logged",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-}
-
-
-@dataclass(frozen=True)
-class S3Server:
-    endpoint: str
-    bucket: str
+# The S3 server (moto) and the PostgreSQL server fixtures are those of the storage and database tests.
+from tests.db.conftest import pg_admin  # noqa: E402,F401
+from tests.storage.conftest import aws_env, s3_server  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        bucket = f"forge-flows-{uuid.uuid4().hex[:12]}"
-        with pytest.MonkeyPatch.context() as mp:
-            for k, v in AWS_ENV.items():
-                mp.setenv(k, v)
-            boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
-        yield S3Server(endpoint, bucket)
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def aws_env(monkeypatch) -> dict[str, str]:
-    for k, v in AWS_ENV.items():
-        monkeypatch.setenv(k, v)
-    return dict(AWS_ENV)
-
-
-PG_ADMIN_URL = os.environ.get("RINGRIFT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def pg_url(pg_admin) -> Iterator[str]:  # noqa: F811
     """A fresh PostgreSQL database of this session (dropped at the end); skips without a server."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import text
 
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as e:  # noqa: BLE001 - no server here
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable ({str(e).splitlines()[0] if str(e) else type(e).__name__}); "
-                    "start it (CI does: .ci/run) or set RINGRIFT_TEST_PG_URL")
     name = f"forge_flows_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
+    with pg_admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield pg_admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         from tasks.common import close_contexts
 
         close_contexts()
-        with admin.connect() as conn:
+        with pg_admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # -- Prefect queries --------------------------------------------------------------------------------
