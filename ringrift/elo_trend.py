@@ -17,17 +17,15 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from engine.analysis.cli import add_report_arguments
+
     parser.add_argument("configs", nargs="*", metavar="CONFIG", help="config keys (default: all)")
     parser.add_argument("--out", default="elo-trend.png", help="the plot (PNG; default ./elo-trend.png)")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the plot")
     parser.add_argument("--per-generation", action="store_true",
                         help="fit each generation's matches alone (default: cumulative)")
     parser.add_argument("--all", action="store_true", help="also list every player's rating per generation")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("--markdown", action="store_true", help="print the Markdown of the artifact")
-    parser.add_argument("--artifact", metavar="KEY", default=None, help="also publish it as a Prefect artifact")
-    parser.add_argument("--config", metavar="PATH", default=None,
-                        help="config file (default $RINGRIFT_CONFIG_PATH, else config/unified_loop.yaml)")
+    add_report_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,6 +19,8 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from engine.analysis.cli import add_report_arguments
+
     parser.add_argument("configs", nargs="*", metavar="CONFIG", help="config keys (default: all)")
     parser.add_argument("--last", type=int, default=50, help="newest N games per config (default 50; 0 = all)")
     parser.add_argument("--game", action="append", default=[], metavar="GAME_ID", help="check these games only")
@@ -33,10 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="conformance folder (default: $RINGRIFT_CONFORMANCE_DIR or ../shared/conformance when present)")
     g.add_argument("--no-conformance", action="store_true", help="do not run the conformance vectors")
     parser.add_argument("--limit", type=int, default=20, help="diverging games listed (default 20)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("--artifact", metavar="KEY", default=None, help="also publish it as a Prefect artifact")
-    parser.add_argument("--config", metavar="PATH", default=None,
-                        help="config file (default $RINGRIFT_CONFIG_PATH, else config/unified_loop.yaml)")
+    add_report_arguments(parser, markdown=False)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,16 +17,14 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from engine.analysis.cli import add_report_arguments
+
     parser.add_argument("configs", nargs="*", metavar="CONFIG", help="config keys, e.g. square8_2p (default: all)")
     parser.add_argument("--last", type=int, default=5000, help="newest N games per config (default 5000; 0 = all)")
     parser.add_argument("--record", action="append", default=[], metavar="SHARD",
                         help="read local shards (files or folders; repeatable) instead of the database")
     parser.add_argument("--no-generations", action="store_true", help="one row per config, no generation rows")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("--markdown", action="store_true", help="print the Markdown of the artifact")
-    parser.add_argument("--artifact", metavar="KEY", default=None, help="also publish it as a Prefect artifact")
-    parser.add_argument("--config", metavar="PATH", default=None,
-                        help="config file (default $RINGRIFT_CONFIG_PATH, else config/unified_loop.yaml)")
+    add_report_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,17 @@ import sys
 from typing import Sequence
 
 
+def add_report_arguments(parser: argparse.ArgumentParser, *, markdown: bool = True) -> None:
+    """``--json``, ``--markdown`` (optional), ``--artifact KEY`` and ``--config PATH``: the output and
+    config options every report command shares."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    if markdown:
+        parser.add_argument("--markdown", action="store_true", help="print the Markdown of the artifact")
+    parser.add_argument("--artifact", metavar="KEY", default=None, help="also publish it as a Prefect artifact")
+    parser.add_argument("--config", metavar="PATH", default=None,
+                        help="config file (default $RINGRIFT_CONFIG_PATH, else config/unified_loop.yaml)")
+
+
 def load_cfg(args: argparse.Namespace):
     """The ``ForgeConfig`` of ``--config`` (exported as ``$RINGRIFT_CONFIG_PATH`` for what runs next)."""
     from engine.config import load_config
