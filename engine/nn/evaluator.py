@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from engine.game import GameState, Move, legal_moves
+from engine.players.evaluator import terminal_values  # engine.players imports engine.nn only lazily
 
 from .actions import moves_to_indices
 from .checkpoint import Checkpoint, load_checkpoint
@@ -49,8 +50,6 @@ class NetworkEvaluator:
 
     def evaluate(self, states: Sequence[GameState],
                  legal: Sequence[Sequence[Move]] | None = None) -> list[tuple[list[float], tuple[float, ...]]]:
-        from engine.players.evaluator import terminal_values  # engine.players does not import engine.nn
-
         out: list = [None] * len(states)
         todo = []
         for i, s in enumerate(states):
