@@ -54,8 +54,21 @@ def _strip(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _strip(v) for k, v in sorted(obj.items()) if k not in ("id",)}
     if isinstance(obj, (list, tuple)):
+        if obj and all(isinstance(v, str) for v in obj):
+            # lists of plain strings are sets in Prefect's schemas (event names, resource ids,
+            # tags, for_each): client and server serialise them in their own hash order
+            return sorted(obj)
         return [_strip(v) for v in obj]
     return obj
+
+
+def _dump(v: Any) -> Any:
+    """A pydantic model (or a list of them) as JSON data; anything else as it is."""
+    if hasattr(v, "model_dump"):
+        return v.model_dump(mode="json")
+    if isinstance(v, list):
+        return [x.model_dump(mode="json") if hasattr(x, "model_dump") else x for x in v]
+    return v
 
 
 def _json(obj: Any) -> Any:
@@ -279,15 +292,7 @@ async def _automation(client, a: AutomationSpec, ids: dict, dry_run: bool) -> Ch
         return Change("automation", a.name, "created")
     have = existing[0]
     fields = ("description", "enabled", "trigger", "actions", "actions_on_trigger", "actions_on_resolve", "tags")
-    want = {k: getattr(core, k) for k in fields}
-    got = {k: getattr(have, k) for k in fields}
-    want = {k: v.model_dump(mode="json") if hasattr(v, "model_dump") else
-            [x.model_dump(mode="json") if hasattr(x, "model_dump") else x for x in v] if isinstance(v, list) else v
-            for k, v in want.items()}
-    got = {k: v.model_dump(mode="json") if hasattr(v, "model_dump") else
-           [x.model_dump(mode="json") if hasattr(x, "model_dump") else x for x in v] if isinstance(v, list) else v
-           for k, v in got.items()}
-    diff = _diff(want, got)
+    diff = _diff({k: _dump(getattr(core, k)) for k in fields}, {k: _dump(getattr(have, k)) for k in fields})
     if not diff and len(existing) == 1:
         return Change("automation", a.name, "unchanged")
     if not dry_run:
