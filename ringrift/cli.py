@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "train": ("ringrift.train", "train a candidate network for one config"),
     "gauntlet": ("ringrift.gauntlet", "play a candidate against the config's ladder"),
     "tournament": ("ringrift.tournament", "round robin of players for one config, with an Elo table"),
+    "ladder": ("ringrift.ladder", "strength ladder: anchors, every champion and its raw policy; Elo with 95%% intervals, s/move, PNG"),
     "promote": ("ringrift.promote", "SPRT promotion of a candidate against the champion"),
     "rollback": ("ringrift.rollback", "move a config's champion back to the previous (or a given) model"),
     "sync": ("ringrift.sync", "mirror the champions into this host's cache (--once, --watchdog)"),

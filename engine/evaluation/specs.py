@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from engine.players import (DEFAULT_PROFILE, Evaluator, GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer,
-                            Player, RandomPlayer)
+                            Player, PolicyPlayer, RandomPlayer)
 
-KINDS = ("random", "heuristic", "mcts", "gumbel")
+KINDS = ("random", "heuristic", "mcts", "gumbel", "policy")  # policy: a network's raw policy, no search
 SPEC_VERSION = 1  # part of the canonical JSON: bump only with a deliberate re-keying of every rating
 
 _SEARCH_CLASSES = {"mcts": MCTSPlayer, "gumbel": GumbelPlayer}
@@ -100,6 +100,10 @@ class PlayerSpec:
                 raise ValueError("a random spec takes no profile")
             if kind == "heuristic" and profile is None:
                 profile = DEFAULT_PROFILE
+        elif kind == "policy":
+            if model is None or sims is not None or mc is not None or profile is not None or opts:
+                raise ValueError("a policy spec takes a model_id and no simulations, max_considered, profile "
+                                 "or options")
         else:
             sims = _OPTION_DEFAULTS_BUDGET[kind]["simulations"] if sims is None else sims
             if isinstance(sims, bool) or not isinstance(sims, int) or sims < 1:
@@ -156,6 +160,8 @@ class PlayerSpec:
             return "random"
         if self.kind == "heuristic":
             return "heuristic" if self.profile == DEFAULT_PROFILE else f"heuristic:{self.profile}"
+        if self.kind == "policy":
+            return f"policy:{self.model_id}"
         budget = f"{self.simulations}" + (f"/{self.max_considered}" if self.kind == "gumbel" else "")
         src = f":{self.model_id}" if self.model_id else ("" if self.profile == DEFAULT_PROFILE else f":{self.profile}")
         return f"{self.kind}-{budget}{src}"
@@ -222,7 +228,9 @@ class EvaluatorCache:
         return ev
 
     def for_spec(self, spec: PlayerSpec) -> Evaluator | None:
-        """The evaluator a search spec searches over (None for random / heuristic)."""
+        """The evaluator a search or policy spec uses (None for random / heuristic)."""
+        if spec.kind == "policy":
+            return self.network(spec.model_id)
         if spec.kind not in _SEARCH_CLASSES:
             return None
         return self.network(spec.model_id) if spec.model_id is not None else self.heuristic(spec.profile)
@@ -246,6 +254,8 @@ def make_player(spec: PlayerSpec, seed: int = 0,
         return HeuristicPlayer(seed, profile=spec.profile, name=name)
     cache = as_cache(evaluators)
     ev = cache.for_spec(spec)
+    if spec.kind == "policy":
+        return PolicyPlayer(ev, seed, name=name)
     kwargs = dict(spec.options)
     if spec.kind == "gumbel":
         kwargs["max_considered"] = spec.max_considered

@@ -13,11 +13,12 @@ from .gumbel import GumbelPlayer
 from .lockstep import LockstepRun, play_lockstep
 from .match import MOVE_CAP, MatchResult, SeriesResult, play_match, play_series
 from .mcts import MCTSPlayer
+from .policy_player import PolicyPlayer
 from .random_player import RandomPlayer
 
 __all__ = [
     "DEFAULT_PROFILE", "Evaluator", "FEATURES", "GumbelPlayer", "HeuristicEvaluator", "HeuristicPlayer", "LockstepRun", "MCTSPlayer",
-    "MOVE_CAP", "MatchResult", "Player", "ProfileError", "RandomPlayer", "SearchStats", "SeriesResult", "WIN_SCORE",
+    "MOVE_CAP", "MatchResult", "Player", "PolicyPlayer", "ProfileError", "RandomPlayer", "SearchStats", "SeriesResult", "WIN_SCORE",
     "feature_vectors", "load_profile", "make_player", "play_lockstep", "play_match", "play_series", "player_scores", "seat_players",
     "terminal_values",
 ]
@@ -26,7 +27,8 @@ __all__ = [
 def make_player(kind: str, seed: int = 0, **kwargs) -> Player:
     """A player by kind name: ``"random"``, ``"heuristic"`` (kwargs: ``profile``, ``name``), ``"mcts"`` or
     ``"gumbel"`` (kwargs: the player's options; with no ``evaluator``, ``checkpoint`` (a path) builds a
-    ``NetworkEvaluator`` on ``device`` (default auto), else ``profile`` a ``HeuristicEvaluator``)."""
+    ``NetworkEvaluator`` on ``device`` (default auto), else ``profile`` a ``HeuristicEvaluator``), or
+    ``"policy"`` (the raw policy, no search: ``evaluator`` or ``checkpoint``)."""
     if kind == "random":
         return RandomPlayer(seed, **kwargs)
     if kind == "heuristic":
@@ -43,4 +45,12 @@ def make_player(kind: str, seed: int = 0, **kwargs) -> Player:
             kwargs["evaluator"] = HeuristicEvaluator(profile) if profile is not None else HeuristicEvaluator()
         cls = MCTSPlayer if kind == "mcts" else GumbelPlayer
         return cls(seed=seed, **kwargs)
-    raise ValueError(f"unknown player kind {kind!r} (known: random, heuristic, mcts, gumbel)")
+    if kind == "policy":  # the raw policy network, no search: needs an evaluator or a checkpoint
+        checkpoint = kwargs.pop("checkpoint", None)
+        device = kwargs.pop("device", "auto")
+        if kwargs.get("evaluator") is None and checkpoint is not None:
+            from engine.nn.evaluator import NetworkEvaluator
+
+            kwargs["evaluator"] = NetworkEvaluator.from_checkpoint(str(checkpoint), device=device)
+        return PolicyPlayer(seed=seed, **kwargs)
+    raise ValueError(f"unknown player kind {kind!r} (known: random, heuristic, mcts, gumbel, policy)")
