@@ -31,6 +31,7 @@ from typing import Any, Mapping
 from engine.analysis.settings import OpsSettings
 from engine.data.gates import GateConfig
 from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
+from engine.evaluation.ladder import LadderSettings
 
 CONFIG_ENV = "RINGRIFT_CONFIG_PATH"
 HOME_ENV = "RINGRIFT_HOME"
@@ -314,6 +315,7 @@ class ForgeConfig:
     evaluation: EloSettings = field(default_factory=EloSettings)
     gauntlet: GauntletSettings = field(default_factory=GauntletSettings)
     promotion: PromotionSettings = field(default_factory=PromotionSettings)
+    ladder: LadderSettings = field(default_factory=LadderSettings)
     orchestration: OrchestrationConfig = field(default_factory=OrchestrationConfig)
     ops: OpsSettings = field(default_factory=OpsSettings)
     source: str = "<defaults>"  # the file it was read from (not a YAML key)
