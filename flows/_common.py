@@ -48,21 +48,18 @@ def run_seed(seed: int | None, *salt: str) -> int:
     return int(hashlib.sha256("|".join((rid, *salt)).encode()).hexdigest()[:8], 16)
 
 
-def batch_plan(config_key: str, games: int, batch_games: int, seed: int, engine: str) -> list[tuple[int, int, str]]:
-    """``(games, seed, batch_id)`` per batch: ``games`` split into batches of ``batch_games``;
-    batch ids (and seeds) depend only on the arguments, so a retried run re-finds its batches."""
-    if games < 1:
-        raise ValueError(f"selfplay of {games} games: nothing to play")
-    out = []
-    i = 0
-    left = games
-    while left > 0:
-        g = min(batch_games, left)
-        bid = hashlib.sha256(f"{config_key}|{seed}|{i}|{g}|{engine}".encode()).hexdigest()[:16]
-        out.append((g, seed * 1000 + i, bid))
-        left -= g
-        i += 1
-    return out
+def batch_plan(config_key: str, games: int, batch_games: int, seed: int, engine: str, *, champion: str | None = None,
+               simulations: int | None = None, cfg=None, first_index: int = 0) -> list[tuple[int, int, str]]:
+    """``(games, seed, batch_id)`` per batch: ``games`` split into batches of ``batch_games``.
+    Batch ids come from ``engine.loop.identity`` (config, seed, resolved engine, champion,
+    simulations, the selfplay config's fingerprint), so a retried run re-finds its batches."""
+    from engine.loop.identity import config_fingerprint, plan_batches, resolve_engine
+
+    cfg = cfg or forge_config()
+    kind = resolve_engine(engine, champion)
+    return plan_batches(config_key, games, batch_games, seed, engine=kind, champion=champion,
+                        simulations=int(simulations or cfg.selfplay.simulations),
+                        fingerprint=config_fingerprint(cfg, "selfplay"), first_index=first_index)
 
 
 def asdict_small(obj) -> dict:

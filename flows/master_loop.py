@@ -25,7 +25,7 @@ from tasks import artifacts
 from tasks.common import (DISABLE_LOCAL_ENV, LEGACY_ENV, configured, env_flag, forge_context, local_tasks_disabled,
                           run_logger)
 from tasks.maintenance import loop_snapshot, sync_champions
-from tasks.settings import STAGES, orchestration_settings
+from tasks.settings import STAGES, flow_timeout, orchestration_settings
 
 from . import dispatch
 from ._common import (check_config_key, current_flow_run_id, deployment_slug, forge_config, guard_crash_retries,
@@ -74,7 +74,8 @@ def _run_name() -> str:
     return f"master-loop-{p.get('profile') or forge_config().loop.profile}"
 
 
-@flow(name="master-loop", flow_run_name=_run_name, persist_result=True, log_prints=True)
+@flow(name="master-loop", flow_run_name=_run_name, persist_result=True, log_prints=True,
+      timeout_seconds=flow_timeout("master-loop"))
 def master_loop_flow(profile: str | None = None, games: int | None = None, configs: list[str] | None = None,
                      stages: list[str] | None = None, mode: str = "auto", seed: int | None = None,
                      force_train: bool = False) -> dict:
@@ -102,9 +103,12 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
                                          "(run `ringrift deploy`)")
 
     summary: dict[str, dict] = {c: {"config_key": c} for c in cks}
+    pending: dict[str, str] = {}
+    if mode != "deployments":  # a rerun after a crash continues the generation where it stopped
+        pending = _resume_state(cks, cfg, log)
     # -- selfplay, allocated by need
-    if "selfplay" in sts:
-        statuses = loop_snapshot(cks)
+    if "selfplay" in sts and [c for c in cks if c not in pending]:
+        statuses = loop_snapshot([c for c in cks if c not in pending])
         allocs = allocate_selfplay(statuses, threshold=thr, batch_games=int(cfg.selfplay.games_per_batch),
                                    budget_games=games, bootstrap_weight=st.bootstrap_weight,
                                    improving_weight=st.improving_weight, steady_weight=st.steady_weight)
@@ -125,8 +129,8 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
 
             for a in allocs:
                 fn = selfplay_stage if mode == "legacy" else selfplay_flow
-                r = fn(config_key=a.config_key, games=a.games, seed=run_seed(seed, "selfplay", a.config_key),
-                       chain=False)
+                r = fn(config_key=a.config_key, games=a.games, seed=_generation_seed(seed, a.config_key, cfg),
+                       chain=False, resume=True)
                 summary[a.config_key]["selfplay_games"] = r["games"]
     # -- sync
     if "sync" in sts:
@@ -145,12 +149,14 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
         for ck in cks:
             row = summary[ck]
             since = after[ck].games_since_training
-            if since < thr and not force_train:
+            if ck in pending:
+                row["resumed"] = f"dataset {pending[ck][:12]} (the generation stopped after its export)"
+            elif since < thr and not force_train:
                 row["skipped"] = f"{since} games since the last training < threshold {thr}"
                 log.info("%s: %s", ck, row["skipped"])
                 continue
             try:
-                _later_stages(ck, later, mode, row, me, force_train, cfg)
+                _later_stages(ck, later, mode, row, me, force_train, cfg, pending.get(ck))
             except Exception as e:  # noqa: BLE001 - one config's failure must not stop the others
                 row["failed"] = f"{type(e).__name__}: {e}"
                 log.error("%s: generation failed: %s", ck, row["failed"])
@@ -171,7 +177,38 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
     return {"profile": profile, "mode": mode, "stages": sts, "configs": rows}
 
 
-def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, force: bool, cfg) -> None:
+def _resume_state(cks: list[str], cfg, log) -> dict[str, str]:
+    """Before a generation: ingest batches published but not ingested (a crash between the two),
+    and find the configs whose last generation stopped after its export (-> their dataset)."""
+    from engine.loop.recover import pending_dataset, reconcile_batches
+
+    ctx = forge_context(cfg)
+    out = {}
+    for ck in cks:
+        n = reconcile_batches(ctx, ck)
+        if n:
+            log.warning("%s: %d published selfplay batches were not in the database (a crash): ingested", ck, n)
+        did = pending_dataset(ctx, ck)
+        if did is not None:
+            log.warning("%s: the last generation stopped after exporting dataset %s: continuing it", ck, did[:12])
+            out[ck] = did
+    return out
+
+
+def _generation_seed(seed: int | None, ck: str, cfg) -> int:
+    """The selfplay seed: the given one, else one fixed by the config and its champion, so a rerun
+    after a crash continues the same batches (``resume``) instead of playing new ones."""
+    if seed is not None:
+        return int(seed)
+    from engine.loop import champion
+    from engine.loop.identity import generation_seed
+
+    ch = champion(forge_context(cfg), ck)
+    return generation_seed(ck, ch[0] if ch else None)
+
+
+def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, force: bool, cfg,
+                  pending: str | None = None) -> None:
     log = run_logger()
     model_id = None
     if mode == "deployments":
@@ -210,8 +247,10 @@ def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, forc
     from .train import train_flow, train_stage
 
     legacy = mode == "legacy"
-    dataset_id = None
-    if "export" in later or "train" in later:
+    dataset_id = pending
+    if pending is not None:
+        row["dataset_id"] = pending
+    elif "export" in later or "train" in later:
         if legacy:
             ex = export_stage(ck, cfg)
             ok, dataset_id, reason, samples = ex.ok, ex.dataset_id, ex.reason, ex.samples

@@ -13,17 +13,25 @@ from tasks import artifacts, events
 from tasks.common import configured
 from tasks.maintenance import loop_snapshot
 from tasks.selfplay import check_contracts, selfplay_batch
-from tasks.settings import DEFAULT_RUNTIME
+from tasks.settings import flow_timeout
 
 from ._common import (asdict_small, batch_plan, check_config_key, forge_config, guard_crash_retries, run_logger,
                       run_seed)
 
 
 def selfplay_stage(config_key: str, games: int | None = None, batch_games: int | None = None, engine: str = "auto",
-                   simulations: int | None = None, seed: int | None = None, chain: bool = True) -> dict:
+                   simulations: int | None = None, seed: int | None = None, chain: bool = True,
+                   resume: bool = False) -> dict:
     """The selfplay flow's body (also run inline by the legacy master loop).
 
-    Each batch is a task: a shard in the store, its games in the database."""
+    Each batch is a task: a shard in the store, its games in the database. ``resume``: number the
+    batches from the first one of this plan not yet published (the master loop continuing a
+    generation); otherwise from 0, so the same command with the same seed reuses its batches."""
+    from engine.loop import champion
+    from engine.loop.identity import config_fingerprint, resolve_engine
+    from engine.loop.recover import first_unpublished
+    from tasks.common import forge_context
+
     check_config_key(config_key)
     cfg = forge_config()
     log = run_logger()
@@ -31,7 +39,17 @@ def selfplay_stage(config_key: str, games: int | None = None, batch_games: int |
     batch_games = int(batch_games or cfg.selfplay.games_per_batch)
     seed = run_seed(seed, "selfplay", config_key)
     check_contracts()
-    plan = batch_plan(config_key, games, batch_games, seed, engine)
+    ctx = forge_context(cfg)
+    champ = champion(ctx, config_key)
+    champ_id = champ[0] if champ else None
+    first = 0
+    if resume:
+        first = first_unpublished(ctx, config_key, batch_games=batch_games, seed=seed,
+                                  engine=resolve_engine(engine, champ_id), champion=champ_id,
+                                  simulations=int(simulations or cfg.selfplay.simulations),
+                                  fingerprint=config_fingerprint(cfg, "selfplay"))
+    plan = batch_plan(config_key, games, batch_games, seed, engine, champion=champ_id, simulations=simulations,
+                      cfg=cfg, first_index=first)
     log.info("selfplay %s: %d games in %d batches of up to %d (engine %s, seed %d)", config_key, games, len(plan),
              batch_games, engine, seed)
     play = configured(selfplay_batch, "selfplay", cfg)
@@ -53,10 +71,10 @@ def selfplay_stage(config_key: str, games: int | None = None, batch_games: int |
 
 
 @flow(name="selfplay", flow_run_name="selfplay-{config_key}", persist_result=True, log_prints=True,
-      timeout_seconds=int(DEFAULT_RUNTIME["selfplay"].timeout_seconds * 1.5))
+      timeout_seconds=flow_timeout("selfplay"))
 def selfplay_flow(config_key: str = "square8_2p", games: int | None = None, batch_games: int | None = None,
                   engine: str = "auto", simulations: int | None = None, seed: int | None = None,
-                  chain: bool = True) -> dict:
+                  chain: bool = True, resume: bool = False) -> dict:
     """Play ``games`` games of ``config_key`` (default: the training threshold) in batches of
     ``batch_games`` (default ``selfplay.games_per_batch``), one task per batch; then emit
     ``ringrift.games.committed``. ``engine``: auto (the champion network with Gumbel search, the
@@ -64,4 +82,4 @@ def selfplay_flow(config_key: str = "square8_2p", games: int | None = None, batc
     the flow run (a retry replays the same batches). ``chain``: let the automations start the
     training when the threshold is reached."""
     guard_crash_retries()
-    return selfplay_stage(config_key, games, batch_games, engine, simulations, seed, chain)
+    return selfplay_stage(config_key, games, batch_games, engine, simulations, seed, chain, resume)

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         args.mode = "legacy"
     if args.status or args.watch:
         return _status_loop(args)
-    from flows.master_loop import master_loop_flow, resolve_mode, summary_text
+    from flows.master_loop import resolve_mode
     from tasks.common import forge_config
 
     try:
@@ -63,7 +63,24 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"master-loop: {e}", file=sys.stderr)
         return 2
+    from engine.loop.lock import HomeLock, LoopLocked
+
     cfg = forge_config()
+    lock = HomeLock(cfg.home_path)
+    try:
+        lock.acquire()  # one loop per home: a second one would race the first for the same batches
+    except LoopLocked as e:
+        print(f"master-loop: {e}", file=sys.stderr)
+        return 3
+    try:
+        return _generations(args, cfg, mode)
+    finally:
+        lock.release()
+
+
+def _generations(args: argparse.Namespace, cfg, mode: str) -> int:
+    from flows.master_loop import master_loop_flow, summary_text
+
     params = {"profile": args.profile, "games": args.games, "mode": mode, "seed": args.seed,
               "force_train": args.force_train,
               "configs": args.configs.split(",") if args.configs else None,
@@ -74,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         gen += 1
         print(f"== generation {gen}" + (f" of {args.generations}" if args.generations else "") + f" (mode {mode})",
               file=sys.stderr)
-        state = master_loop_flow(**params, return_state=True)
+        # the flow timeout from this config's table (a worker's comes from its deployment)
+        state = master_loop_flow.with_options(timeout_seconds=cfg.orchestration.flow_timeout("master-loop"))(
+            **params, return_state=True)
         if state.is_completed():
             res = state.result()
             emit(args, res, summary_text(res))

@@ -23,8 +23,8 @@ from .registry import (PointerConflict, champion_pointer, current_champion, get_
 from .rows import (DatasetRow, GameRow, MatchRow, MatchSeat, ModelRow, PlayerSpecRow, PointerMove, PromotionRow,
                    QuarantineRow, RatingRow, ShardRow, TrainingRunRow, canonical_json, config_key_for, model_id_for,
                    player_spec_id)
-from .training import (finish_training_run, get_dataset, get_training_run, list_datasets, list_training_runs,
-                       record_dataset, start_training_run)
+from .training import (abandon_training_runs, claim_training_run, finish_training_run, get_dataset,
+                       get_training_run, list_datasets, list_training_runs, record_dataset, start_training_run)
 from .types import utcnow
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "count_games", "games_since", "get_game", "get_shard", "insert_games", "quarantine_line", "quarantined",
     "record_shard", "set_game_status", "shards_since",
     # training
-    "finish_training_run", "get_dataset", "get_training_run", "list_datasets", "list_training_runs",
+    "abandon_training_runs", "claim_training_run", "finish_training_run", "get_dataset", "get_training_run", "list_datasets", "list_training_runs",
     "record_dataset", "start_training_run",
     # registry
     "PointerConflict", "champion_pointer", "current_champion", "get_model", "get_pointer", "get_promotion",

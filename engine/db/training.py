@@ -102,3 +102,29 @@ def _run_row(r: TrainingRun) -> TrainingRunRow:
     return TrainingRunRow(run_id=r.run_id, config_key=r.config_key, init_from=r.init_from,
                           hyperparameters=r.hyperparameters, dataset_id=r.dataset_id, status=r.status,
                           started_at=r.started_at, finished_at=r.finished_at, metrics=r.metrics, host=r.host)
+
+
+def claim_training_run(session: Session, run_id: str, owner: str) -> None:
+    """A rerun takes over run ``run_id`` (resuming its run directory): status back to ``running``,
+    ``host`` = the new owner's tag (``engine.loop.owner``), no end time."""
+    res = session.execute(update(TrainingRun).where(TrainingRun.run_id == run_id)
+                          .values(status="running", host=owner, finished_at=None))
+    if res.rowcount == 0:
+        raise KeyError(f"unknown training run {run_id!r}")
+
+
+def abandon_training_runs(session: Session, config_key: str, is_gone, *, keep: str | None = None,
+                          finished_at: datetime | None = None) -> list[str]:
+    """Mark the config's ``running`` runs whose owner process is gone (``is_gone(host)`` true) as
+    ``cancelled`` with ``metrics.abandoned`` saying why, so that no run stays ``running`` forever
+    after a crash. ``keep``: a run id left alone (the one being resumed). Returns the ids marked."""
+    out = []
+    for r in session.scalars(select(TrainingRun).where(TrainingRun.config_key == config_key,
+                                                       TrainingRun.status == "running")):
+        if r.run_id == keep or not is_gone(r.host):
+            continue
+        session.execute(update(TrainingRun).where(TrainingRun.run_id == r.run_id).values(
+            status="cancelled", finished_at=when(finished_at),
+            metrics={**(r.metrics or {}), "abandoned": f"its process ({r.host}) is gone"}))
+        out.append(r.run_id)
+    return out

@@ -9,8 +9,6 @@ without duplicates. The Prefect tasks (``tasks/``) wrap these one to one.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass, replace
@@ -21,6 +19,9 @@ from engine.evaluation.settings import parse_config_key
 from .artifacts import (batch_pointer_name, champion_pointer_name, dataset_chunks, fetch_object, load_model,
                         model_manifest_of, publish_model)
 from .context import Context
+from .hooks import pause_point
+from .identity import (config_fingerprint, export_id as make_export_id, identity, resolve_engine, selfplay_batch_id,
+                       stage_config, training_run_id)
 
 log = logging.getLogger("ringrift.loop")
 
@@ -128,10 +129,6 @@ class GenerationResult:
         return "; ".join(parts)
 
 
-def _hash(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
 # -- champion --------------------------------------------------------------------------------------
 
 def champion(ctx: Context, config_key: str) -> tuple[str, str] | None:
@@ -207,14 +204,14 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
     if games < 1:
         raise StageError(f"selfplay of {games} games: nothing to play")
     champ = champion(ctx, config_key)
-    kind = engine or sp.engine
-    if kind == "auto":
-        kind = "gumbel" if champ else "heuristic"
+    kind = resolve_engine(engine or sp.engine, champ[0] if champ else None)
     if kind == "gumbel" and not champ:
         raise StageError(f"selfplay with engine gumbel needs a champion network for {config_key}; there is none yet "
                          "(use engine heuristic or auto to bootstrap)")
     model_id = champ[0] if kind == "gumbel" else None
-    batch_id = batch_id or _hash(config_key, games, seed, kind, model_id, simulations or sp.simulations)[:16]
+    batch_id = batch_id or selfplay_batch_id(config_key, index=0, games=games, seed=seed, engine=kind,
+                                             champion=model_id, simulations=int(simulations or sp.simulations),
+                                             fingerprint=config_fingerprint(ctx.cfg, "selfplay"))
     pname = batch_pointer_name(config_key, batch_id)
     existing = ctx.store.read_pointer(pname)
     if existing is not None:
@@ -269,6 +266,7 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
         ctx.store.swap_pointer(pname, mid, expected=None)
     except PointerConflict:
         pass  # another attempt published the same batch first; its games are the same ids
+    pause_point("selfplay")  # test hook: the batch is published, its games not yet in the database
     rep = aggregate_jsonl_to_db(ctx.db, [ShardSource(tmp, ref.sha256, f"{ctx.store.url}#{ref.sha256}",
                                                      f"selfplay:{batch_id}")])
     tmp.unlink(missing_ok=True)
@@ -326,7 +324,7 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
     with ctx.db.session(write=False) as s:
         last = list_datasets(s, config_key, limit=1)
     seen = set(last[0].lineage.get("shards", [])) if last else set()
-    export_id = export_id or _hash(config_key, chosen, asdict(ex), ENCODER_VERSION)[:16]
+    export_id = export_id or make_export_id(config_key, chosen, config_fingerprint(ctx.cfg, "export"), ENCODER_VERSION)
     out = ctx.work_dir / "exports" / f"{config_key}-{export_id}"
     paths = [fetch_object(ctx.store, sid, ctx.cache_dir, "shard.jsonl.zst") for sid in chosen]
     new_games = sum(1 for g in ok_games if g.shard_id not in seen) if seen else None
@@ -346,6 +344,7 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
     for split in ("train", "val"):
         for c in rep.chunks[split]:
             ref = ctx.store.put_file(out / c["name"])
+            pause_point("export")  # test hook: a chunk in the store, no manifest, no record
             entries.append(ManifestEntry.for_object(c["name"], ref, {"split": split, "samples": c["samples"]}))
     man = Manifest.build("dataset", entries, {"config_key": config_key, "encoder_version": ENCODER_VERSION,
                                               "samples": dict(rep.samples), "shards": list(chosen), "window": w,
@@ -368,30 +367,47 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
     """Train a candidate on a dataset (from the champion, or from scratch when there is none or
     ``init="scratch"``), publish it and register it. Resumable: the same ``run_id`` continues."""
     from engine.data.augment import augment
-    from engine.db import ModelRow, TrainingRunRow, finish_training_run, register_model, start_training_run
+    from engine.db import (ModelRow, TrainingRunRow, abandon_training_runs, claim_training_run, finish_training_run,
+                           register_model, start_training_run)
     from engine.nn.checkpoint import load_checkpoint
     from engine.nn.network import NetworkArch
     from engine.training import TrainingRun, train
 
+    from .owner import process_tag, tag_alive
+
     t0 = time.perf_counter()
     board, n = parse_config_key(config_key)
-    run_id = run_id or _hash("train", config_key, dataset_id, init)[:16]
-    train_paths, val_paths, meta = dataset_chunks(ctx.store, dataset_id, ctx.cache_dir)
+    if init not in ("champion", "scratch"):
+        raise StageError(f"training init {init!r}: champion or scratch")
     champ = champion(ctx, config_key) if init == "champion" else None
+    start_from = champ[0] if champ else "scratch"
+    run_id = run_id or training_run_id(config_key, dataset_id, start_from, config_fingerprint(ctx.cfg, "train"))
+    train_paths, val_paths, meta = dataset_chunks(ctx.store, dataset_id, ctx.cache_dir)
     init_ck = load_model(ctx.store, champ[1]) if champ else None
     arch = None if init_ck else NetworkArch.from_size(board, n, ctx.cfg.network.size_of())
     if init_ck is None:
         log.info("training %s: no champion to start from -> from scratch (%s network)", config_key,
                  ctx.cfg.network.size)
     cfg = ctx.cfg.training
+    owner = process_tag()
     with ctx.db.session() as s:
-        start_training_run(s, TrainingRunRow(run_id=run_id, config_key=config_key,
-                                             init_from=init_ck.model_id if init_ck else "scratch",
-                                             hyperparameters=asdict(cfg), dataset_id=dataset_id))
+        gone = abandon_training_runs(s, config_key, lambda tag: tag_alive(tag) is False, keep=run_id)
+        if not start_training_run(s, TrainingRunRow(run_id=run_id, config_key=config_key, init_from=start_from,
+                                                    hyperparameters=stage_config(ctx.cfg, "train"),
+                                                    dataset_id=dataset_id, host=owner)):
+            claim_training_run(s, run_id, owner)  # a rerun resumes the run (its directory's checkpoint)
+    for g in gone:
+        log.warning("training %s: run %s was left running by a process that is gone: marked abandoned", config_key, g)
+
+    def on_step(line: dict) -> None:
+        if progress is not None:
+            progress(line)
+        if line.get("step") == cfg.checkpoint_every + 1:
+            pause_point("train")  # test hook: a checkpoint exists, the run is not finished
     try:
         res = train(TrainingRun(train_paths, val_paths, ctx.work_dir / "runs" / f"{config_key}-{run_id}", arch=arch,
                                 init=init_ck, dataset=dataset_id, run_id=run_id, device=ctx.cfg.network.device,
-                                augment_fn=augment), cfg, progress_cb=progress)
+                                augment_fn=augment), cfg, progress_cb=on_step)
     except Exception as e:
         with ctx.db.session() as s:
             finish_training_run(s, run_id, status="failed", metrics={"error": str(e)})
@@ -471,8 +487,12 @@ def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: 
     champ_specs = [_search_spec(ctx, c, f"champion-{c[:8]}") for c in champs]
     opponents = default_ladder(ctx.cfg.gauntlet, champions=champ_specs)
     _register_specs(ctx, [cand, *opponents])
+    run_id = run_id or identity("gauntlet", config_key, model_id, [o.spec_id for o in opponents], games_per_opponent,
+                                seed, config_fingerprint(ctx.cfg, "gauntlet"))
+    # a rerun replays the games (seeded: the same match ids, which the match log keeps once)
     rep = run_gauntlet(cand, config_key, opponents, settings=ctx.cfg.gauntlet, games_per_opponent=games_per_opponent,
-                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id)
+                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id,
+                       on_result=lambda _r: pause_point("gauntlet"))
     if not rep.records:
         raise StageError(f"gauntlet {config_key} {model_id[:12]}: no game was played")
     new = _store_matches(ctx, rep.records)
@@ -484,67 +504,96 @@ def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: 
 def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id: str | None = None,
                         seed: int = 0) -> PromotionStageResult:
     """SPRT of the candidate against the champion (against ``random`` before the first champion);
-    on accept the champion pointer moves by compare-and-swap and the history records it."""
-    from engine.db import PromotionRow, get_model, record_promotion, set_champion, set_model_role
+    on accept the champion pointer moves by compare-and-swap and the history records it.
+
+    Resumable: the decision is recorded before the pointer moves, so a rerun after a crash finds
+    it (a candidate already decided against the same champion is not tested again) and finishes
+    what is missing (the pointer, the database's champion)."""
+    from engine.db import PromotionRow, get_model, list_promotions
     from engine.evaluation import EvaluatorCache, run_promotion
-    from engine.storage import PointerConflict
+    from engine.nn import ENCODER_VERSION
 
     t0 = time.perf_counter()
     with ctx.db.session(write=False) as s:
         row = get_model(s, model_id)
+        earlier = [p for p in list_promotions(s, config_key) if p.candidate_model_id == model_id]
     if row is None:
         raise StageError(f"promotion {config_key}: model {model_id} is not in the registry")
     if row.config_key != config_key:
         raise StageError(f"promotion {config_key}: model {model_id[:12]} is for {row.config_key}")
-    from engine.nn import ENCODER_VERSION
-
     if row.encoder_version != ENCODER_VERSION:
         raise StageError(f"promotion {config_key}: model {model_id[:12]} uses encoder {row.encoder_version!r}, "
                          f"this code {ENCODER_VERSION!r}")
-    pname = champion_pointer_name(config_key)
-    before = ctx.store.read_pointer(pname)
     champ = champion(ctx, config_key)
-    if champ and champ[0] == model_id:
+    current = champ[0] if champ else None
+    done = next((p for p in earlier if p.champion_model_id == current
+                 or (p.decision == "promote" and current == model_id)), None)
+    if done is not None:
+        return _finish_promotion(ctx, done, time.perf_counter() - t0)
+    if current == model_id:
         raise StageError(f"promotion {config_key}: {model_id[:12]} is already the champion")
     cand = _search_spec(ctx, model_id, f"candidate-{model_id[:8]}")
-    opp = _search_spec(ctx, champ[0], f"champion-{champ[0][:8]}") if champ else RANDOM_SPEC
+    opp = _search_spec(ctx, current, f"champion-{current[:8]}") if current else RANDOM_SPEC
     _register_specs(ctx, [cand, opp])
+    run_id = run_id or identity("promotion", config_key, model_id, opp.spec_id, seed,
+                                config_fingerprint(ctx.cfg, "promotion"))
     res = run_promotion(cand, opp, config_key, ctx.cfg.promotion, evaluators=EvaluatorCache(_model_loader(ctx)),
-                        seed=seed, run_id=run_id)
+                        seed=seed, run_id=run_id, on_block=lambda _sprt: pause_point("promotion"))
     if res.counted_games == 0:
         raise StageError(f"promotion {config_key}: no game was counted")
     _store_matches(ctx, res.records)
     sprt = res.sprt.to_json()
     decision = {"accept": "promote", "reject": "reject"}.get(res.decision, "inconclusive")
-    vs = f"champion {champ[0][:12]}" if champ else "random (no champion yet)"
-    if res.promote:
-        mid = model_manifest_of(ctx.db, model_id)
-        try:
-            ctx.store.swap_pointer(pname, mid, expected=before, metadata={"model_id": model_id, "run_id": res.run_id})
-        except PointerConflict as e:
-            raise StageError(f"promotion {config_key}: the champion moved while the candidate was evaluated ({e}); "
-                             "rerun the promotion against the new champion") from None
+    pr = ctx.cfg.promotion
+    prow = PromotionRow(config_key=config_key, candidate_model_id=model_id, champion_model_id=current,
+                        decision=decision, llr=float(sprt.get("llr", 0.0)), lower_bound=float(sprt.get("lower", 0.0)),
+                        upper_bound=float(sprt.get("upper", 0.0)), elo0=pr.elo0, elo1=pr.elo1,
+                        games=res.counted_games, wins=res.wins, draws=res.draws, losses=res.losses, alpha=pr.alpha,
+                        beta=pr.beta, details=sprt, promotion_id=res.run_id)
+    from engine.db import record_promotion
+
+    with ctx.db.session() as s:
+        record_promotion(s, prow)
+    return _finish_promotion(ctx, prow, time.perf_counter() - t0)
+
+
+def _finish_promotion(ctx: Context, p, seconds: float) -> PromotionStageResult:
+    """Carry a recorded decision out (idempotent): on ``promote`` the store's champion pointer
+    moves by compare-and-swap from the champion it was tested against, then the database's;
+    otherwise the candidate is marked rejected."""
+    from engine.db import current_champion, set_champion, set_model_role
+    from engine.storage import PointerConflict
+
+    ck, model_id, vs_id = p.config_key, p.candidate_model_id, p.champion_model_id
+    vs = f"champion {vs_id[:12]}" if vs_id else "random (no champion yet)"
+    pname = champion_pointer_name(ck)
+    if p.decision == "promote":
+        cur = ctx.store.read_pointer(pname)
+        cur_model = ctx.store.get_manifest(cur.target).metadata["model_id"] if cur else None
+        if cur_model != model_id:
+            if cur_model != vs_id:
+                raise StageError(f"promotion {ck}: the champion moved while the candidate was evaluated (now "
+                                 f"{(cur_model or '-')[:12]}, tested against {(vs_id or '-')[:12]}); rerun the "
+                                 "promotion against the new champion")
+            try:
+                ctx.store.swap_pointer(pname, model_manifest_of(ctx.db, model_id), expected=cur,
+                                       metadata={"model_id": model_id, "run_id": p.promotion_id})
+            except PointerConflict as e:
+                raise StageError(f"promotion {ck}: the champion moved while the candidate was evaluated ({e}); "
+                                 "rerun the promotion against the new champion") from None
         with ctx.db.session() as s:
-            set_champion(s, config_key, model_id, previous=champ[0] if champ else None,
-                         reason=f"SPRT accept vs {vs}", decided_by=res.run_id)
-        reason = f"SPRT accepted H1 (+{ctx.cfg.promotion.elo1:g} Elo) vs {vs} after {res.counted_games} games"
+            if current_champion(s, ck) != model_id:
+                set_champion(s, ck, model_id, previous=vs_id, reason=f"SPRT accept vs {vs}", decided_by=p.promotion_id)
+        reason = f"SPRT accepted H1 (+{p.elo1:g} Elo) vs {vs} after {p.games} games"
     else:
         with ctx.db.session() as s:
             set_model_role(s, model_id, "rejected")
-        reason = (f"SPRT {res.decision} vs {vs} after {res.counted_games} games "
-                  f"(W/D/L {res.wins}/{res.draws}/{res.losses}, LLR {sprt.get('llr', 0):.2f})")
-    with ctx.db.session() as s:
-        record_promotion(s, PromotionRow(config_key=config_key, candidate_model_id=model_id,
-                                         champion_model_id=champ[0] if champ else None, decision=decision,
-                                         llr=float(sprt.get("llr", 0.0)), lower_bound=float(sprt.get("lower", 0.0)),
-                                         upper_bound=float(sprt.get("upper", 0.0)), elo0=ctx.cfg.promotion.elo0,
-                                         elo1=ctx.cfg.promotion.elo1, games=res.counted_games, wins=res.wins,
-                                         draws=res.draws, losses=res.losses, alpha=ctx.cfg.promotion.alpha,
-                                         beta=ctx.cfg.promotion.beta, details=sprt, promotion_id=res.run_id))
-    log.info("promotion %s: %s", config_key, reason)
-    return PromotionStageResult(config_key, model_id, champ[0] if champ else None, res.run_id, res.decision,
-                                res.promote, sprt, res.wins, res.draws, res.losses, res.counted_games, reason,
-                                seconds=time.perf_counter() - t0)
+        reason = (f"SPRT {p.decision} vs {vs} after {p.games} games "
+                  f"(W/D/L {p.wins}/{p.draws}/{p.losses}, LLR {p.llr:.2f})")
+    log.info("promotion %s: %s", ck, reason)
+    decision = {"promote": "accept", "reject": "reject"}.get(p.decision, "inconclusive")
+    return PromotionStageResult(ck, model_id, vs_id, p.promotion_id, decision, p.decision == "promote",
+                                dict(p.details or {}), p.wins, p.draws, p.losses, p.games, reason, seconds=seconds)
 
 
 def rollback(ctx: Context, config_key: str, to_model: str | None = None):

@@ -14,10 +14,10 @@ from .losses import LossBatch, legal_logsumexp, policy_loss, value_loss
 from .schedule import lr_at
 from .state import Progress, latest_checkpoint, load_training_state, save_training_state
 from .temperature import TemperatureConfig, TemperatureScheduler, apply_temperature, create_scheduler, sample_index
-from .trainer import TrainResult, TrainingRun, train, validate
+from .trainer import ConfigMismatch, TrainResult, TrainingRun, train, validate
 
 __all__ = [
-    "CalibrationReport", "CalibrationTracker", "CurriculumConfig", "CurriculumError", "CurriculumResult",
+    "CalibrationReport", "CalibrationTracker", "ConfigMismatch", "CurriculumConfig", "CurriculumError", "CurriculumResult",
     "CurriculumStage", "CurriculumTrainer", "DataSource", "GenerationWeights", "ReliabilityBin", "StageResult",
     "TemperatureConfig", "TemperatureScheduler", "TransferReport", "ValueCalibrator", "apply_temperature",
     "create_scheduler", "fit_value_scale", "sample_index", "scale_values", "stage_finished", "transfer_weights",

@@ -164,6 +164,7 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
     stem = latest_checkpoint(ckpt_dir)
     if stem is not None:
         ckpt, opt, prog = load_training_state(stem, make_opt)
+        _check_same_config(run_dir, ckpt.meta.extra.get("config"), asdict(cfg))
         net = ckpt.net.to(device)
         opt.load_state_dict(opt.state_dict())  # moves the moments to the parameters' device
         lineage = ckpt.meta.lineage
@@ -275,6 +276,22 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
     return TrainResult(run_dir=run_dir, checkpoint=final, model_id=model_id, init=init, steps=step,
                        epochs=prog.epoch, stopped=stopped, best_val=prog.best_val, val_history=tuple(val_history),
                        samples_per_s=seen / dt if dt > 0 else 0.0)
+
+
+class ConfigMismatch(ValueError):
+    """A run directory was started with other training settings: resuming it would mix two runs."""
+
+
+def _check_same_config(run_dir: Path, recorded: dict | None, current: dict) -> None:
+    """Refuse to resume a run whose checkpoint records other training settings (say which keys)."""
+    if recorded is None:
+        return  # a checkpoint from before settings were recorded: nothing to compare
+    keys = sorted(k for k in set(recorded) | set(current) if recorded.get(k, "<absent>") != current.get(k, "<absent>"))
+    if keys:
+        shown = ", ".join(f"training.{k} {recorded.get(k, '<absent>')!r} -> {current.get(k, '<absent>')!r}"
+                          for k in keys[:6])
+        raise ConfigMismatch(f"{run_dir}: refusing to resume, this run was started with other training settings "
+                             f"({shown}); use a new run directory (run id) for the new settings")
 
 
 def _chunks_config(path: Path) -> str:
