@@ -241,7 +241,8 @@ async def _deployment(client, d: DeploymentSpec, plan: Plan, flow_ids: dict, dry
     want = {"entrypoint": d.entrypoint, "work_pool_name": d.pool, "work_queue_name": d.queue,
             "description": d.description, "parameters": d.parameters, "tags": sorted(d.tags),
             "pull_steps": plan.pull_steps(d.pool), "parameter_openapi_schema": schema,
-            "enforce_parameter_schema": True, "concurrency_limit": d.concurrency_limit,
+            "enforce_parameter_schema": True, "job_variables": d.job_variables,
+            "concurrency_limit": d.concurrency_limit,
             "collision_strategy": d.collision_strategy if d.concurrency_limit else None,
             "schedules": sorted(_schedule_key(s.slug, s.schedule, s.active) for s in _schedule_objects(d))}
     try:
@@ -254,7 +255,7 @@ async def _deployment(client, d: DeploymentSpec, plan: Plan, flow_ids: dict, dry
                "work_queue_name": have.work_queue_name, "description": have.description,
                "parameters": have.parameters, "tags": sorted(have.tags), "pull_steps": have.pull_steps,
                "parameter_openapi_schema": have.parameter_openapi_schema,
-               "enforce_parameter_schema": have.enforce_parameter_schema,
+               "enforce_parameter_schema": have.enforce_parameter_schema, "job_variables": have.job_variables or {},
                "concurrency_limit": gcl.limit if gcl is not None else None,
                "collision_strategy": (have.concurrency_options.collision_strategy.value
                                       if have.concurrency_options and gcl is not None else None),
@@ -272,7 +273,8 @@ async def _deployment(client, d: DeploymentSpec, plan: Plan, flow_ids: dict, dry
     did = await client.create_deployment(
         flow_ids[d.flow], d.name, entrypoint=d.entrypoint, work_pool_name=d.pool, work_queue_name=d.queue,
         description=d.description, parameters=d.parameters, tags=list(d.tags), pull_steps=plan.pull_steps(d.pool),
-        parameter_openapi_schema=schema, enforce_parameter_schema=True, schedules=_schedule_objects(d),
+        parameter_openapi_schema=schema, enforce_parameter_schema=True, job_variables=d.job_variables,
+        schedules=_schedule_objects(d),
         concurrency_limit=d.concurrency_limit, concurrency_options=opts,
         paused=None if have is not None else False)
     return Change("deployment", d.full_name, "created" if have is None else "updated",

@@ -52,7 +52,8 @@ def render(plan: Plan) -> str:
     for d in plan.deployments:
         e = {"name": d.name, "entrypoint": d.entrypoint, "description": d.description, "tags": list(d.tags),
              "parameters": dict(d.parameters), "enforce_parameter_schema": True,
-             "work_pool": {"name": d.pool, "work_queue_name": d.queue, "job_variables": {}}}
+             "work_pool": {"name": d.pool, "work_queue_name": d.queue,
+                           "job_variables": dict(d.job_variables)}}
         if d.schedules:
             e["schedules"] = [({"interval": s.interval_seconds} if s.interval_seconds else {"cron": s.cron})
                               | {"slug": s.slug, "active": s.active} for s in d.schedules]

@@ -26,13 +26,14 @@ deployment                      pool    queue        notes
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.settings import OrchestrationSettings, orchestration_settings
+from tasks.settings import FLOW_TIMEOUTS_ENV, OrchestrationSettings, orchestration_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -103,6 +104,8 @@ class DeploymentSpec:
     concurrency_limit: int | None = None
     collision_strategy: str = "ENQUEUE"  # or CANCEL_NEW
     tags: tuple[str, ...] = (TAG,)
+    # job variables of its runs: the flow timeout from orchestration.timeouts (build_plan)
+    job_variables: dict = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -279,8 +282,15 @@ def build_plan(cfg: Any = None, *, profile: str | None = None, workdir: str | No
             every("master-loop", st.master_loop_interval_seconds, p == profile), concurrency_limit=1,
             collision_strategy="CANCEL_NEW", tags=(TAG, "master-loop")))
 
+    deps = [dataclasses.replace(d, job_variables=flow_job_variables(d.flow, st)) for d in deps]
     autos = list(chain_automations(ALL_CONFIGS, st)) + list(crash_automations(st))
     return Plan(pools, queues, limits, tuple(deps), tuple(autos), workdir)
+
+
+def flow_job_variables(flow: str, st: OrchestrationSettings) -> dict:
+    """The job variables that give a deployment's runs their flow timeout from the config's table:
+    the worker builds the flow from its decorator, which reads them (``tasks.settings.flow_timeout``)."""
+    return {"env": {FLOW_TIMEOUTS_ENV: json.dumps({flow: st.flow_timeout(flow)})}}
 
 
 def chain_automations(configs, st: OrchestrationSettings):

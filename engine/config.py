@@ -225,20 +225,41 @@ class StageRuntime:
     timeout_seconds: int
 
 
+# The one timeout table (``orchestration.timeouts``): seconds one attempt of a stage's task may
+# run. Flow timeouts and the watchdog's limits are derived from it (OrchestrationConfig), so a run
+# is never judged stuck by one table while another still gives it time.
+DEFAULT_TIMEOUTS: dict[str, int] = {
+    "contracts": 300, "selfplay": 4 * 3600, "ingest": 1800, "snapshot": 300, "export": 2 * 3600,
+    "train": 12 * 3600, "gauntlet": 6 * 3600, "promotion": 6 * 3600, "rollback": 300, "sync": 3600,
+    "prune": 3600, "health": 300, "analysis": 1800,
+}
+
+# retries and the delays before them, per stage (orchestration.retries / retry_delays override them)
+_DEFAULT_RETRIES: dict[str, tuple[int, tuple[int, ...]]] = {
+    "contracts": (0, (0,)), "selfplay": (2, (10, 60)), "ingest": (3, (5, 30, 120)), "snapshot": (3, (2, 10, 30)),
+    "export": (2, (10, 60)), "train": (1, (60,)), "gauntlet": (2, (30, 120)), "promotion": (1, (60,)),
+    "rollback": (2, (5, 30)), "sync": (3, (10, 60, 300)), "prune": (1, (60,)), "health": (1, (5,)),
+    "analysis": (1, (30,)),
+}
+
+# The task options a task is decorated with (the config's are applied when the flow runs).
 DEFAULT_RUNTIME: dict[str, StageRuntime] = {
-    "contracts": StageRuntime(0, (0,), 300),
-    "selfplay": StageRuntime(2, (10, 60), 4 * 3600),
-    "ingest": StageRuntime(3, (5, 30, 120), 1800),
-    "snapshot": StageRuntime(3, (2, 10, 30), 300),
-    "export": StageRuntime(2, (10, 60), 2 * 3600),
-    "train": StageRuntime(1, (60,), 12 * 3600),
-    "gauntlet": StageRuntime(2, (30, 120), 6 * 3600),
-    "promotion": StageRuntime(1, (60,), 6 * 3600),
-    "rollback": StageRuntime(2, (5, 30), 300),
-    "sync": StageRuntime(3, (10, 60, 300), 3600),
-    "prune": StageRuntime(1, (60,), 3600),
-    "health": StageRuntime(1, (5,), 300),
-    "analysis": StageRuntime(1, (30,), 1800),
+    s: StageRuntime(r, d, DEFAULT_TIMEOUTS[s]) for s, (r, d) in _DEFAULT_RETRIES.items()}
+
+# The stages each pipeline flow runs one after the other: its flow timeout covers one attempt of
+# each (master-loop: a whole generation).
+FLOW_STAGES: dict[str, tuple[str, ...]] = {
+    "selfplay": ("contracts", "selfplay", "ingest"),
+    "export": ("snapshot", "export"),
+    "train": ("snapshot", "export", "train"),
+    "gauntlet": ("gauntlet",),
+    "promote": ("promotion",),
+    "sync": ("sync",),
+    "prune": ("prune",),
+    "health": ("health",),
+    "analysis": ("analysis",),
+    "master-loop": ("contracts", "selfplay", "ingest", "sync", "snapshot", "export", "train", "gauntlet",
+                    "promotion", "analysis"),
 }
 
 
@@ -280,7 +301,24 @@ class OrchestrationConfig:
     # Prefect task options per stage (overrides of DEFAULT_RUNTIME)
     retries: Mapping[str, int] = field(default_factory=dict)
     retry_delays: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    timeouts: Mapping[str, int] = field(default_factory=dict)
+    timeouts: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
+    # a flow may run this many times the sum of its stages' timeouts (retries, queueing)
+    flow_timeout_factor: float = 1.5
+    # the watchdog acts on a running flow run only this long after the flow's own timeout
+    watchdog_margin_seconds: int = 1800
+
+    def __post_init__(self) -> None:
+        bad = sorted(set(self.timeouts) - set(DEFAULT_TIMEOUTS))
+        if bad:
+            raise ConfigError(f"orchestration.timeouts.{bad[0]}: unknown stage (stages: {', '.join(DEFAULT_TIMEOUTS)})")
+        for stage, seconds in self.timeouts.items():
+            if int(seconds) <= 0:
+                raise ConfigError(f"orchestration.timeouts.{stage}: must be a positive number of seconds, got {seconds!r}")
+        if self.flow_timeout_factor < 1:
+            raise ConfigError(f"orchestration.flow_timeout_factor: must be at least 1 (a flow runs its stages), "
+                              f"got {self.flow_timeout_factor!r}")
+        if self.watchdog_margin_seconds < 0:
+            raise ConfigError(f"orchestration.watchdog_margin_seconds: must be >= 0, got {self.watchdog_margin_seconds!r}")
 
     def stages(self, profile: str) -> tuple[str, ...]:
         if profile not in self.profile_stages:
@@ -296,7 +334,27 @@ class OrchestrationConfig:
         base = DEFAULT_RUNTIME[stage]
         return StageRuntime(int(self.retries.get(stage, base.retries)),
                             tuple(self.retry_delays.get(stage, base.retry_delays)),
-                            int(self.timeouts.get(stage, base.timeout_seconds)))
+                            self.timeout(stage))
+
+    def timeout(self, stage: str) -> int:
+        """Seconds one attempt of ``stage``'s task may run (the table, else its default)."""
+        if stage not in DEFAULT_TIMEOUTS:
+            raise ValueError(f"unknown stage {stage!r} (stages: {', '.join(DEFAULT_TIMEOUTS)})")
+        return int(self.timeouts.get(stage, DEFAULT_TIMEOUTS[stage]))
+
+    def flow_timeout(self, flow: str) -> int:
+        """The timeout of pipeline flow ``flow``: its stages' timeouts summed, times the factor."""
+        if flow not in FLOW_STAGES:
+            raise ValueError(f"unknown flow {flow!r} (flows: {', '.join(FLOW_STAGES)})")
+        return int(self.flow_timeout_factor * sum(self.timeout(s) for s in FLOW_STAGES[flow]))
+
+    def flow_timeouts(self) -> dict[str, int]:
+        return {f: self.flow_timeout(f) for f in FLOW_STAGES}
+
+    def watchdog_limits(self) -> dict[str, int]:
+        """Flow name -> age at which the watchdog calls a running run stuck: the flow's timeout plus
+        the margin, so Prefect's own timeout always acts first."""
+        return {f: t + int(self.watchdog_margin_seconds) for f, t in self.flow_timeouts().items()}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from prefect import flow
 from tasks import artifacts
 from tasks.common import configured
 from tasks.data import data_window, export_dataset
-from tasks.settings import DEFAULT_RUNTIME
+from tasks.settings import flow_timeout
 
 from ._common import check_config_key, forge_config, guard_crash_retries, run_logger
 
@@ -24,7 +24,7 @@ def export_stage(config_key: str, cfg=None):
 
 
 @flow(name="export", flow_run_name="export-{config_key}", persist_result=True, log_prints=True,
-      timeout_seconds=int(DEFAULT_RUNTIME["export"].timeout_seconds * 1.5))
+      timeout_seconds=flow_timeout("export"))
 def export_flow(config_key: str = "square8_2p") -> dict:
     """Export ``config_key``'s training window; idempotent (the same games give the same dataset)."""
     check_config_key(config_key)

@@ -7,8 +7,8 @@ from prefect import flow
 
 from tasks import artifacts, events
 from tasks.common import configured, forge_context
-from tasks.settings import DEFAULT_RUNTIME
 from tasks.evaluation import gauntlet
+from tasks.settings import flow_timeout
 
 from ._common import asdict_small, check_config_key, forge_config, guard_crash_retries
 
@@ -41,7 +41,7 @@ def gauntlet_stage(config_key: str, model_id: str | None = None, run_id: str | N
 
 
 @flow(name="gauntlet", flow_run_name="gauntlet-{config_key}", persist_result=True, log_prints=True,
-      timeout_seconds=int(DEFAULT_RUNTIME["gauntlet"].timeout_seconds * 1.5))
+      timeout_seconds=flow_timeout("gauntlet"))
 def gauntlet_flow(config_key: str = "square8_2p", model_id: str | None = None, run_id: str | None = None,
                   games_per_opponent: int | None = None, seed: int = 0, chain: bool = True) -> dict:
     """Play ``model_id`` (default: the newest model of the config) against the config's ladder;

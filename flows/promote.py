@@ -7,7 +7,7 @@ from prefect import flow
 from tasks import artifacts
 from tasks.common import configured
 from tasks.evaluation import promotion
-from tasks.settings import DEFAULT_RUNTIME
+from tasks.settings import flow_timeout
 
 from ._common import asdict_small, check_config_key, forge_config, guard_crash_retries
 from .gauntlet import newest_model
@@ -24,7 +24,7 @@ def promote_stage(config_key: str, model_id: str | None = None, run_id: str | No
 
 
 @flow(name="promote", flow_run_name="promote-{config_key}", persist_result=True, log_prints=True,
-      timeout_seconds=int(DEFAULT_RUNTIME["promotion"].timeout_seconds * 1.5))
+      timeout_seconds=flow_timeout("promote"))
 def promote_flow(config_key: str = "square8_2p", model_id: str | None = None, run_id: str | None = None,
                  seed: int = 0) -> dict:
     """Promote ``model_id`` (default: the newest model of the config) if the SPRT against the

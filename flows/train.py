@@ -8,7 +8,7 @@ from prefect import flow
 from tasks import artifacts, events
 from tasks.common import configured
 from tasks.maintenance import loop_snapshot
-from tasks.settings import DEFAULT_RUNTIME
+from tasks.settings import flow_timeout
 from tasks.training import train_candidate
 
 from ._common import asdict_small, check_config_key, forge_config, guard_crash_retries, run_logger
@@ -41,7 +41,7 @@ def train_stage(config_key: str, dataset_id: str | None = None, run_id: str | No
 
 
 @flow(name="train", flow_run_name="train-{config_key}", persist_result=True, log_prints=True,
-      timeout_seconds=int(DEFAULT_RUNTIME["train"].timeout_seconds * 1.25))
+      timeout_seconds=flow_timeout("train"))
 def train_flow(config_key: str = "square8_2p", dataset_id: str | None = None, run_id: str | None = None,
                init: str = "champion", force: bool = False, chain: bool = True) -> dict:
     """Train a candidate for ``config_key`` on ``dataset_id``; without one, export first — only

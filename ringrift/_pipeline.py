@@ -64,7 +64,11 @@ def run_stage(args: argparse.Namespace, flow_name: str, deployment: str, params:
                                   "message": fr.state.message if fr.state else None}
     from flows import load_flow
 
-    flow = flow_obj or load_flow(flow_name)
+    from tasks.common import forge_config
+
+    # in this process the flow's timeout comes from this config's table (a worker's from its deployment)
+    flow = (flow_obj or load_flow(flow_name)).with_options(
+        timeout_seconds=forge_config().orchestration.flow_timeout(flow_name))
     state = flow(**params, return_state=True)
     if state.is_completed():
         return 0, state.result()

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     st = dataclasses.replace(st, **changes)
     state_path = args.state_file or cfg.local_path(st.state_file)
     dog = Watchdog(lambda: PrefectGateway(ops.health.prefect_timeout_seconds), st, state_path, dry_run=args.dry_run,
-                   worker_offline_seconds=ops.health.worker_offline_seconds)
+                   worker_offline_seconds=ops.health.worker_offline_seconds,
+                   limits=cfg.orchestration.watchdog_limits())
 
     def show(rep, err) -> None:
         if err is not None:

@@ -11,8 +11,36 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from engine.config import DEFAULT_RUNTIME, STAGES, StageRuntime  # noqa: F401  (re-exported)
+from engine.config import DEFAULT_RUNTIME, FLOW_STAGES, STAGES, StageRuntime  # noqa: F401  (re-exported)
 from engine.config import OrchestrationConfig as OrchestrationSettings
+
+# A JSON object {flow name: seconds}: the flow timeouts of this process's flow runs. ``ringrift
+# deploy`` puts each deployment's entry in its job variables (from orchestration.timeouts), because
+# the worker builds the flow object from its decorator when it imports the flow's module.
+FLOW_TIMEOUTS_ENV = "RINGRIFT_FLOW_TIMEOUTS"
+
+
+def flow_timeout(flow: str, env: Mapping[str, str] | None = None) -> int:
+    """The timeout a flow is decorated with: ``$RINGRIFT_FLOW_TIMEOUTS[flow]`` when the deployment
+    set it, else the default table's (``OrchestrationConfig.flow_timeout``)."""
+    import json
+    import os
+
+    raw = (os.environ if env is None else env).get(FLOW_TIMEOUTS_ENV, "").strip()
+    if raw:
+        try:
+            table = json.loads(raw)
+            if not isinstance(table, dict):
+                raise ValueError("not an object")
+            if flow in table:
+                seconds = int(table[flow])
+                if seconds > 0:
+                    return seconds
+                raise ValueError("not positive")
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ValueError(f"{FLOW_TIMEOUTS_ENV}={raw!r}: expected a JSON object of flow name -> positive "
+                             f"seconds ({e})") from None
+    return OrchestrationSettings().flow_timeout(flow)
 
 
 def orchestration_settings(cfg: Any = None) -> OrchestrationSettings:

@@ -16,12 +16,6 @@ from typing import Any, Mapping
 STUCK_ACTIONS = ("crash", "cancel", "reschedule", "report")
 LATE_ACTIONS = ("report", "reschedule", "cancel")
 
-# Flow-run timeouts of the pipeline's flows (a stage's task timeout times its attempts, plus margin).
-DEFAULT_RUN_TIMEOUTS: dict[str, int] = {
-    "selfplay": 5 * 3600, "export": 3 * 3600, "train": 13 * 3600, "gauntlet": 7 * 3600, "promote": 7 * 3600,
-    "sync": 2 * 3600, "prune": 2 * 3600, "health": 15 * 60, "analysis": 3600, "master-loop": 24 * 3600,
-}
-
 
 @dataclass(frozen=True)
 class HealthSettings:
@@ -44,17 +38,13 @@ class WatchdogSettings:
     late_action: str = "report"  # report | reschedule | cancel
     heartbeat_timeout_seconds: int = 300  # a running run without a heartbeat this long is stuck (0 = off)
     late_after_seconds: int = 900
-    default_timeout_seconds: int = 6 * 3600  # a running flow without an entry in timeouts
-    timeouts: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RUN_TIMEOUTS))  # flow name -> s
+    # (when a running run is stuck comes from orchestration.timeouts: OrchestrationConfig.watchdog_limits)
     backoff_seconds: int = 600  # wait before acting on the same run again; doubles each time
     max_actions_per_run: int = 3  # then the run is only reported
     max_actions_per_hour: int = 10  # over all runs: no restart storm
     tag: str | None = "ringrift"  # only runs with this tag (None: every run)
     emit_events: bool = True  # a ringrift.watchdog.* event per finding acted on
     state_file: str = "watchdog-state.json"  # relative -> under home
-
-    def timeout_for(self, flow_name: str | None) -> int:
-        return int(self.timeouts.get(flow_name or "", self.default_timeout_seconds))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@
 
 One pass (``ringrift watchdog --once``; without ``--once`` every ``interval_seconds``):
 
-* a RUNNING flow run (tagged ``ops.watchdog.tag``) older than its flow's timeout
-  (``timeouts[flow name]``, else ``default_timeout_seconds``) is **stuck**; one whose newest
+* a RUNNING flow run (tagged ``ops.watchdog.tag``) older than its limit -- its flow's own timeout
+  plus ``orchestration.watchdog_margin_seconds``, both from ``orchestration.timeouts``
+  (``OrchestrationConfig.watchdog_limits``), so Prefect's timeout always acts first -- is
+  **stuck** (a flow without a limit is judged by its heartbeat only); one whose newest
   ``prefect.flow-run.heartbeat`` event (or its start, when it never sent one) is older than
   ``heartbeat_timeout_seconds`` has **no heartbeat** -- both get ``stuck_action``: ``crash`` (mark
   it Crashed: the crash automation of ``ringrift deploy`` then reschedules it, its finished tasks
@@ -32,7 +34,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from engine.atomic import atomic_write_json
 
@@ -117,6 +119,13 @@ class WatchdogReport:
                                         align="llllll")
 
 
+def default_limits() -> dict[str, int]:
+    """The watchdog limits of the default timeout table."""
+    from engine.config import OrchestrationConfig  # engine.config imports this package: not at the top
+
+    return OrchestrationConfig().watchdog_limits()
+
+
 def _since(now: datetime, t: datetime | None) -> float | None:
     return None if t is None else (now - t).total_seconds()
 
@@ -127,9 +136,11 @@ def _fmt_s(s: float) -> str:
 
 def watchdog_pass(gateway, settings: WatchdogSettings | None = None, state: WatchdogState | None = None, *,
                   now: datetime | None = None, dry_run: bool = False,
-                  worker_offline_seconds: int = 120) -> WatchdogReport:
-    """One pass over the server (see the module doc); ``state`` is updated in place."""
+                  worker_offline_seconds: int = 120, limits: Mapping[str, int] | None = None) -> WatchdogReport:
+    """One pass over the server (see the module doc); ``state`` is updated in place. ``limits``:
+    flow name -> seconds (``cfg.orchestration.watchdog_limits()``; default: the default table's)."""
     st = settings or WatchdogSettings()
+    limits = default_limits() if limits is None else limits
     state = state if state is not None else WatchdogState()
     now = now or utcnow()
     ts = now.timestamp()
@@ -151,10 +162,11 @@ def watchdog_pass(gateway, settings: WatchdogSettings | None = None, state: Watc
     for r in running:
         started = r.start_time or r.state_timestamp
         age = _since(now, started)
-        limit = st.timeout_for(r.flow_name)
+        limit = limits.get(r.flow_name or "")
         kind = detail = None
-        if age is not None and age > limit:
-            kind, detail = STUCK, f"running for {_fmt_s(age)}, timeout of {r.flow_name or 'the flow'} {_fmt_s(limit)}"
+        if age is not None and limit is not None and age > limit:
+            kind, detail = STUCK, (f"running for {_fmt_s(age)}, limit of {r.flow_name} {_fmt_s(limit)} "
+                                   "(its timeout + margin)")
         elif st.heartbeat_timeout_seconds:
             last = beats.get(r.id)
             quiet = _since(now, last or started)
@@ -257,8 +269,10 @@ class Watchdog:
     """Passes every ``interval_seconds`` with the state file kept between them."""
 
     def __init__(self, gateway_factory, settings: WatchdogSettings, state_path: str | os.PathLike | None, *,
-                 dry_run: bool = False, worker_offline_seconds: int = 120, clock=None):
+                 dry_run: bool = False, worker_offline_seconds: int = 120, clock=None,
+                 limits: Mapping[str, int] | None = None):
         self.clock = clock or utcnow
+        self.limits = limits
         self.gateway_factory = gateway_factory
         self.settings = settings
         self.state_path = state_path
@@ -269,7 +283,7 @@ class Watchdog:
         state = WatchdogState.load(self.state_path)
         with self.gateway_factory() as gw:
             rep = watchdog_pass(gw, self.settings, state, now=self.clock(), dry_run=self.dry_run,
-                                worker_offline_seconds=self.worker_offline_seconds)
+                                worker_offline_seconds=self.worker_offline_seconds, limits=self.limits)
         if self.state_path is not None and not self.dry_run:
             state.save(self.state_path)
         return rep

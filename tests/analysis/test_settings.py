@@ -17,13 +17,12 @@ def test_defaults_without_the_section():
 def test_a_mapping_section():
     class Cfg:
         ops = {"health": {"pools": ["cpu"], "min_free_disk_gb": 1},
-               "watchdog": {"stuck_action": "cancel", "timeouts": {"train": 60}},
+               "watchdog": {"stuck_action": "cancel", "backoff_seconds": 60},
                "workers": {"cpu_limit": 3}}
 
     st = ops_settings(Cfg())
     assert st.health.pools == ("cpu",) and st.health.min_free_disk_gb == 1
-    assert st.watchdog.stuck_action == "cancel" and st.watchdog.timeout_for("train") == 60
-    assert st.watchdog.timeout_for("other") == st.watchdog.default_timeout_seconds
+    assert st.watchdog.stuck_action == "cancel" and st.watchdog.backoff_seconds == 60
     assert st.workers.cpu_limit == 3
     assert ops_settings({"ops": {"workers": {"gpu_pool": "g"}}}).workers.gpu_pool == "g"
 
@@ -36,6 +35,10 @@ def test_bad_keys_and_values_are_named():
         ops_settings(Cfg())
     Cfg.ops = {"health": {"nope": 1}}
     with pytest.raises(ValueError, match="nope"):
+        ops_settings(Cfg())
+    # the watchdog has no timeout table of its own any more (orchestration.timeouts is the one)
+    Cfg.ops = {"watchdog": {"timeouts": {"train": 60}}}
+    with pytest.raises(ValueError, match="timeouts"):
         ops_settings(Cfg())
 
 

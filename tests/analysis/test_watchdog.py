@@ -37,6 +37,30 @@ def test_finds_stuck_silent_and_late_runs():
     assert "no-heartbeat" in rep.format() and json.dumps(rep.to_json())
 
 
+def test_stuck_only_after_the_runs_own_timeout_plus_margin():
+    from datetime import timedelta
+
+    from engine.config import config_from_dict
+
+    orch = config_from_dict({"orchestration": {"timeouts": {"train": 1000}, "watchdog_margin_seconds": 60}}).orchestration
+    limits = orch.watchdog_limits()
+    assert limits["train"] == orch.flow_timeout("train") + 60
+    assert all(limits[f] > t for f, t in orch.flow_timeouts().items())  # never before a run's own timeout
+    st = dataclasses.replace(ST, heartbeat_timeout_seconds=0)
+    for age, stuck in ((orch.flow_timeout("train") - 1, False), (limits["train"] - 1, False),
+                       (limits["train"] + 1, True)):
+        gw = cluster(runs=[run("t", "RUNNING", flow="train", started=age)])
+        rep = watchdog_pass(gw, st, WatchdogState(), now=NOW, limits=limits)
+        assert [f.kind for f in rep.findings if f.run_id == "t"] == ([STUCK] if stuck else []), age
+    # the defaults come from the default table; a flow without a limit is never stuck by age
+    gw = cluster(runs=[run("d", "RUNNING", flow="train", started=orch.flow_timeout("train") + 100),
+                       run("x", "RUNNING", flow="not-a-pipeline-flow", started=10**7)])
+    rep = watchdog_pass(gw, st, WatchdogState(), now=NOW)
+    assert [f.run_id for f in rep.findings if f.kind == STUCK] == []
+    rep = watchdog_pass(gw, st, WatchdogState(), now=NOW + timedelta(days=30))
+    assert [f.run_id for f in rep.findings if f.kind == STUCK] == ["d"]
+
+
 def test_backoff_then_exhaustion():
     st = dataclasses.replace(ST, stuck_action="report", max_actions_per_run=2)
     gw = cluster(runs=[run("q", "RUNNING", started=5000)])
