@@ -3,6 +3,7 @@
     ringrift worker --pool gpu                 # one worker per GPU: CUDA_VISIBLE_DEVICES=i, --limit 1
     ringrift worker --pool cpu --limit 4
     ringrift worker --pool gpu --gpus 0,1 --dry-run     # print the commands, start nothing
+    ringrift worker --pool gpu --device cpu    # a development host without a GPU: the gpu pool on the CPU
 
 Workers are named ``<host>-gpu<i>`` / ``<host>-cpu`` (``ringrift health`` counts GPUs per host from
 the names), run flows from ``$RINGRIFT_FORGE_DIR`` (default this checkout) and send flow-run
@@ -19,7 +20,10 @@ import sys
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pool", default="cpu", choices=("gpu", "cpu"), help="which work pool to serve (default cpu)")
     parser.add_argument("--gpus", default=None,
-                        help="GPU indices (0,1,3) or a count (4 = 0..3); default: every GPU nvidia-smi lists")
+                        help="GPU indices (0 = GPU 0; 0,1,3), each one nvidia-smi lists; default: every GPU it lists")
+    parser.add_argument("--device", default=None, choices=("cuda", "cpu"),
+                        help="where the flows of the pool run: cuda (the gpu pool's default: one worker per GPU) or "
+                             "cpu (the gpu pool on a host without a GPU: one worker, RINGRIFT_DEVICE=cpu)")
     parser.add_argument("--limit", type=int, default=None,
                         help="concurrent flow runs per worker (default: 1 per GPU; CPU: ops.workers.cpu_limit)")
     parser.add_argument("--host", default=None, help="name prefix of the workers (default: the host name)")
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         gpus = parse_gpus(args.gpus) if args.gpus is not None else None
         cmds = worker_commands(args.pool, settings=st, gpus=gpus, host=args.host, limit=args.limit,
                                workdir=args.workdir, worker_type=args.worker_type,
-                               env=dict(e.split("=", 1) for e in args.env))
+                               env=dict(e.split("=", 1) for e in args.env), device=args.device)
     except (ConfigError, ValueError) as e:
         print(f"worker: {e}", file=sys.stderr)
         return 2

@@ -2,12 +2,16 @@
 
 * GPU pool: one worker per GPU, each with ``CUDA_VISIBLE_DEVICES=<i>`` and ``--limit 1`` (one
   flow run per GPU at a time), named ``<host>-gpu<i>`` (the health check counts GPUs per host
-  from these names);
+  from these names); only GPUs ``nvidia-smi`` lists (``--gpus`` names indices, never a count);
+* GPU pool on the CPU (``device="cpu"``, a development host without a GPU): one worker
+  ``<host>-cpu`` in the GPU pool with ``RINGRIFT_DEVICE=cpu``, ``CUDA_VISIBLE_DEVICES`` empty and
+  ``--limit`` ``gpu_limit``; its name has no ``-gpu<i>``, so no GPU is counted for it;
 * CPU pool: one worker ``<host>-cpu`` with ``--limit`` = ``ops.workers.cpu_limit`` (default: half
   the cores, at least 1), ``CUDA_VISIBLE_DEVICES`` empty so CPU work never grabs a GPU;
 * every worker: ``--type process`` (flows run from the project folder ``$RINGRIFT_FORGE_DIR``,
   default this checkout), ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` set (the zombie automation and
-  the watchdog need heartbeats), ``RINGRIFT_CONFIG_PATH`` passed on when set, analytics off.
+  the watchdog need heartbeats), ``RINGRIFT_CONFIG_PATH`` passed on when set, analytics off;
+  ``env`` (``--env KEY=VALUE``) is applied last, so an explicit ``RINGRIFT_DEVICE`` wins.
 
 ``worker_commands`` plans the commands (``ringrift worker --dry-run`` prints them);
 ``run_workers`` starts them, forwards SIGINT/SIGTERM, and when one exits stops the others and
@@ -27,6 +31,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
+
+from engine.redact import redact_env
 
 from .settings import WorkerSettings
 
@@ -51,7 +57,7 @@ class WorkerCommand:
 
 
 def _mask(key: str, value: str) -> str:
-    return "***" if any(s in key for s in ("SECRET", "KEY", "PASSWORD", "TOKEN")) and value else value
+    return redact_env(key, value)
 
 
 def detect_gpus() -> list[int] | None:
@@ -73,14 +79,18 @@ def detect_gpus() -> list[int] | None:
 
 
 def parse_gpus(text: str) -> list[int]:
-    """``"0,1,3"`` or ``"4"`` (meaning 0..3) -> GPU indices."""
-    text = text.strip()
-    if "," in text:
-        return [int(x) for x in text.split(",") if x.strip()]
-    n = int(text)
-    if n < 0:
-        raise ValueError("the GPU count must be >= 0")
-    return list(range(n))
+    """``"0,1,3"`` or ``"0"`` -> GPU indices (always indices: ``"0"`` is GPU 0, not zero GPUs)."""
+    parts = [x.strip() for x in text.split(",")]
+    if not any(parts) or not all(x.isdigit() for x in parts if x):
+        raise ValueError(f"--gpus {text!r}: expected GPU indices such as 0 or 0,1,3")
+    out: list[int] = []
+    for x in parts:
+        if x and int(x) not in out:
+            out.append(int(x))
+    return out
+
+
+DEVICES = ("cuda", "cpu")
 
 
 def prefect_executable() -> list[str]:
@@ -95,13 +105,17 @@ def prefect_executable() -> list[str]:
 def worker_commands(pool: str, *, settings: WorkerSettings | None = None, gpus: Sequence[int] | None = None,
                     host: str | None = None, limit: int | None = None, workdir: str | None = None,
                     worker_type: str | None = None, env: Mapping[str, str] | None = None,
-                    prefect: Sequence[str] | None = None, base_env: Mapping[str, str] | None = None
+                    prefect: Sequence[str] | None = None, base_env: Mapping[str, str] | None = None,
+                    device: str | None = None, detected: Sequence[int] | None | str = "detect"
                     ) -> list[WorkerCommand]:
     """The worker commands for ``pool`` (``"gpu"``/``"cpu"`` or the configured pool names).
 
-    ``gpus``: the GPU indices (default: ``detect_gpus()``; a GPU pool without GPUs is a
-    ValueError). ``base_env``: the environment the values of ``PASSED_ENV`` are read from
-    (default ``os.environ``)."""
+    ``device``: ``"cuda"`` (the GPU pool's default) or ``"cpu"`` (the GPU pool served on the CPU,
+    one worker; the CPU pool's only device). ``gpus``: the GPU indices (default: every GPU
+    ``nvidia-smi`` lists); each must be one ``nvidia-smi`` lists, else ValueError (a GPU pool
+    without a GPU is a ValueError that points at ``--device cpu``). ``detected``: the GPUs of this
+    host (default: ``detect_gpus()``; None = no NVIDIA tooling). ``base_env``: the environment the
+    values of ``PASSED_ENV`` are read from (default ``os.environ``)."""
     st = settings or WorkerSettings()
     kind = "gpu" if pool in ("gpu", st.gpu_pool) else "cpu" if pool in ("cpu", st.cpu_pool) else None
     if kind is None:
@@ -117,23 +131,43 @@ def worker_commands(pool: str, *, settings: WorkerSettings | None = None, gpus: 
                    "RINGRIFT_FORGE_DIR": workdir or base_env.get("RINGRIFT_FORGE_DIR") or str(PROJECT_ROOT),
                    "PYTHONUNBUFFERED": "1"})
     common.update(st.env)
-    common.update(env or {})
+    extra = dict(env or {})  # applied last: an explicit --env (RINGRIFT_DEVICE=cpu, ...) wins
+    # --env RINGRIFT_DEVICE=cpu without --device or --gpus means the same as --device cpu
+    env_cpu = gpus is None and extra.get("RINGRIFT_DEVICE") == "cpu"
+    dev = device or ("cpu" if env_cpu or kind == "cpu" else "cuda")
+    if dev not in DEVICES:
+        raise ValueError(f"--device {dev!r}: expected one of {', '.join(DEVICES)}")
+    if kind == "cpu" and dev != "cpu":
+        raise ValueError(f"the {pool_name} pool runs on the CPU; --device {dev} is for --pool gpu")
+    if gpus is not None and dev == "cpu":
+        raise ValueError("--gpus names GPUs to use; it cannot be combined with --device cpu")
 
     def argv(name: str, lim: int) -> tuple[str, ...]:
         return tuple(prefect + ["worker", "start", "--pool", pool_name, "--type", wtype, "--name", name,
                                 "--limit", str(lim)])
 
-    if kind == "gpu":
-        ids = list(detect_gpus() or []) if gpus is None else list(gpus)
+    if kind == "gpu" and dev == "cuda":
+        have = detect_gpus() if detected == "detect" else detected
+        listed = "nvidia-smi is not installed or failed" if have is None else \
+            ("nvidia-smi lists no GPU" if not have else "nvidia-smi lists " + ",".join(map(str, have)))
+        ids = list(have or []) if gpus is None else list(gpus)
         if not ids:
-            raise ValueError("no GPU found on this host (nvidia-smi); pass --gpus to say which to use")
+            raise ValueError(f"no GPU on this host ({listed}); to serve the {pool_name} pool on the CPU "
+                             f"(a development host) use --device cpu")
+        missing = [i for i in ids if i not in (have or [])]
+        if missing:
+            raise ValueError(f"--gpus {','.join(map(str, ids))}: GPU {missing[0]} is not on this host ({listed}); "
+                             f"use --device cpu to serve the {pool_name} pool without a GPU")
         lim = int(limit or st.gpu_limit)
         return [WorkerCommand(f"{host}-gpu{i}", pool_name, argv(f"{host}-gpu{i}", lim),
-                              {**common, "CUDA_VISIBLE_DEVICES": str(i), "RINGRIFT_DEVICE": "cuda"}, gpu=i)
+                              {**common, "CUDA_VISIBLE_DEVICES": str(i), "RINGRIFT_DEVICE": "cuda", **extra}, gpu=i)
                 for i in ids]
-    lim = int(limit or st.cpu_limit or max(1, (os.cpu_count() or 2) // 2))
+    if kind == "gpu":  # the GPU pool on the CPU: one worker, as many runs as one GPU worker takes
+        lim = int(limit or st.gpu_limit)
+    else:
+        lim = int(limit or st.cpu_limit or max(1, (os.cpu_count() or 2) // 2))
     return [WorkerCommand(f"{host}-cpu", pool_name, argv(f"{host}-cpu", lim),
-                          {**common, "CUDA_VISIBLE_DEVICES": "", "RINGRIFT_DEVICE": "cpu"})]
+                          {**common, "CUDA_VISIBLE_DEVICES": "", "RINGRIFT_DEVICE": "cpu", **extra})]
 
 
 def run_workers(commands: Sequence[WorkerCommand], *, cwd: str | os.PathLike | None = None,

@@ -13,7 +13,8 @@ from engine.analysis.workers import WorkerCommand, parse_gpus
 
 
 def test_gpu_pool_one_worker_per_gpu():
-    cmds = worker_commands("gpu", gpus=[0, 2], host="h1", prefect=["prefect"], base_env={"PREFECT_API_URL": "http://p/api"})
+    cmds = worker_commands("gpu", gpus=[0, 2], host="h1", prefect=["prefect"], base_env={"PREFECT_API_URL": "http://p/api"},
+                           detected=[0, 1, 2])
     assert [c.name for c in cmds] == ["h1-gpu0", "h1-gpu2"]
     for c, i in zip(cmds, (0, 2)):
         assert c.env["CUDA_VISIBLE_DEVICES"] == str(i) and c.gpu == i
@@ -24,7 +25,41 @@ def test_gpu_pool_one_worker_per_gpu():
         assert c.env["PREFECT_API_URL"] == "http://p/api" and c.env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
         assert c.env["RINGRIFT_DEVICE"] == "cuda"
     with pytest.raises(ValueError, match="no GPU"):
-        worker_commands("gpu", gpus=[], host="h1")
+        worker_commands("gpu", gpus=[], host="h1", detected=[0])
+
+
+def test_gpu_pool_without_a_gpu_points_at_device_cpu():
+    for detected in (None, []):  # nvidia-smi absent / listing nothing
+        with pytest.raises(ValueError, match="--device cpu"):
+            worker_commands("gpu", host="h", detected=detected)
+        with pytest.raises(ValueError, match="GPU 0 is not on this host"):
+            worker_commands("gpu", gpus=[0], host="h", detected=detected)
+    with pytest.raises(ValueError, match="GPU 3 is not on this host"):
+        worker_commands("gpu", gpus=[3], host="h", detected=[0, 1])
+
+
+def test_gpu_pool_served_on_the_cpu():
+    (c,) = worker_commands("gpu", device="cpu", host="dev", prefect=["prefect"], base_env={}, detected=None)
+    a = list(c.argv)
+    assert a[a.index("--pool") + 1] == "gpu" and a[a.index("--limit") + 1] == "1"
+    assert c.name == "dev-cpu" and c.gpu is None  # no -gpu<i> in the name: health counts no GPU for it
+    assert c.env["RINGRIFT_DEVICE"] == "cpu" and c.env["CUDA_VISIBLE_DEVICES"] == ""
+    # --env RINGRIFT_DEVICE=cpu alone means the same
+    (d,) = worker_commands("gpu", env={"RINGRIFT_DEVICE": "cpu"}, host="dev", prefect=["prefect"], base_env={},
+                           detected=None)
+    assert d.argv == c.argv and d.env["RINGRIFT_DEVICE"] == "cpu"
+    with pytest.raises(ValueError, match="--device cuda is for --pool gpu"):
+        worker_commands("cpu", device="cuda")
+    with pytest.raises(ValueError, match="cannot be combined"):
+        worker_commands("gpu", device="cpu", gpus=[0], detected=[0])
+
+
+def test_explicit_env_wins_over_the_pool_defaults():
+    (c,) = worker_commands("gpu", gpus=[0], env={"RINGRIFT_DEVICE": "cpu", "X": "y"}, host="h", prefect=["prefect"],
+                           base_env={}, detected=[0])
+    assert c.env["RINGRIFT_DEVICE"] == "cpu" and c.env["X"] == "y"
+    (c,) = worker_commands("cpu", env={"CUDA_VISIBLE_DEVICES": "1"}, host="h", prefect=["prefect"], base_env={})
+    assert c.env["CUDA_VISIBLE_DEVICES"] == "1"
 
 
 def test_cpu_pool_and_settings():
@@ -40,7 +75,12 @@ def test_cpu_pool_and_settings():
 
 
 def test_parse_gpus():
-    assert parse_gpus("3") == [0, 1, 2] and parse_gpus("0,2") == [0, 2] and parse_gpus("0") == []
+    # indices, never a count: "0" is GPU 0 (it used to mean zero GPUs)
+    assert parse_gpus("0") == [0] and parse_gpus("3") == [3] and parse_gpus("0,2") == [0, 2]
+    assert parse_gpus(" 1, 0 ,1") == [1, 0]
+    for bad in ("", "x", "-1", "0,a", ","):
+        with pytest.raises(ValueError, match="expected GPU indices"):
+            parse_gpus(bad)
 
 
 def test_launcher_stops_the_others_when_one_exits(tmp_path):
@@ -66,6 +106,7 @@ def test_cli_dry_run_prints_the_commands(capsys, tmp_path, monkeypatch):
     cfg = tmp_path / "f.yaml"
     cfg.write_text(f"home: {tmp_path}\n")
     monkeypatch.setenv("PREFECT_API_URL", "http://prefect:4200/api")
+    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: [0, 1])  # this host has no GPU
     assert _cli(["--pool", "gpu", "--gpus", "0,1", "--host", "box", "--dry-run", "--config", str(cfg)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
@@ -78,3 +119,45 @@ def test_cli_dry_run_prints_the_commands(capsys, tmp_path, monkeypatch):
     assert _cli(["--pool", "cpu", "--env", "oops", "--dry-run"]) == 2
     monkeypatch.delenv("PREFECT_API_URL")
     assert _cli(["--pool", "cpu", "--config", str(cfg)]) == 2  # no server: nothing started
+
+
+@pytest.mark.slow
+def test_real_worker_serves_the_gpu_pool_on_the_cpu(prefect_server, tmp_path):
+    """`ringrift worker --pool gpu --device cpu` on this host (no GPU): a real Prefect worker joins the
+    gpu pool of a real server; SIGTERM stops it and the command exits 0."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from prefect.client.orchestration import get_client
+
+    cfg = tmp_path / "f.yaml"
+    cfg.write_text(f"home: {tmp_path}\n")
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "ringrift", "worker", "--pool", "gpu", "--device", "cpu",
+                             "--host", "devbox", "--config", str(cfg)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        names: list[str] = []
+        deadline = time.monotonic() + 180  # generous: a loaded machine starts Prefect slowly
+        while time.monotonic() < deadline and proc.poll() is None:
+            with get_client(sync_client=True) as c:
+                try:
+                    names = [w.name for w in c.read_workers_for_work_pool("gpu", limit=50, offset=0)]
+                except Exception:  # noqa: BLE001 - the pool is created by the worker when it starts
+                    names = []
+            if "devbox-cpu" in names:
+                break
+            time.sleep(1)
+        if "devbox-cpu" not in names:
+            proc.send_signal(signal.SIGTERM)
+            pytest.fail(f"no worker devbox-cpu in the gpu pool: {names}; output:\n{proc.communicate(timeout=60)[0]}")
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, out
+    assert "RINGRIFT_DEVICE=cpu" in out and "--pool gpu" in out
