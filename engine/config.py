@@ -103,25 +103,6 @@ class SelfplayTemperatureConfig:
 
 
 @dataclass(frozen=True)
-class CurriculumStageConfig:
-    name: str = ""
-    sources: tuple[str, ...] = ()  # fnmatch patterns over data source names; () = all
-    epochs: int = 0  # 0 = training.epochs
-    max_steps: int = 0
-    lr_scale: float = 1.0
-    generation_decay: float = 1.0
-    min_weight: float = 0.0
-    init: str = "previous"  # previous | base | scratch
-    overrides: Mapping[str, Any] = field(default_factory=dict)  # other training.* keys
-
-
-@dataclass(frozen=True)
-class TrainingCurriculumConfig:
-    stages: tuple[CurriculumStageConfig, ...] = ()
-    allow_transfer: bool = False
-
-
-@dataclass(frozen=True)
 class CalibrationConfig:
     bins: int = 10
     objective: str = "mse"  # mse | nll
@@ -368,7 +349,6 @@ class ForgeConfig:
     loop: LoopConfig = field(default_factory=LoopConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
-    curriculum: TrainingCurriculumConfig = field(default_factory=TrainingCurriculumConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     evaluation: EloSettings = field(default_factory=EloSettings)
     gauntlet: GauntletSettings = field(default_factory=GauntletSettings)

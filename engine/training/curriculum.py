@@ -1,4 +1,6 @@
-"""Curriculum training: stages declared in config, run in order, each resumable on its own.
+"""Curriculum training: stages declared by the caller (a mapping or JSON), run in order, each
+resumable on its own. It is a library for experiments: the loop's train stage trains plainly and
+the config file has no curriculum section (one that nothing read was removed).
 
     cfg = CurriculumConfig.from_json({"stages": [
         {"name": "bootstrap", "sources": ["heuristic"], "epochs": 2},
@@ -59,7 +61,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -160,11 +162,9 @@ class CurriculumStage:
 
     @classmethod
     def coerce(cls, obj: Any) -> "CurriculumStage":
-        """From a ``CurriculumStage``, a dataclass with the same fields (``engine.config``) or a mapping."""
+        """From a ``CurriculumStage`` or a mapping."""
         if isinstance(obj, cls):
             return obj
-        if is_dataclass(obj) and not isinstance(obj, type):
-            obj = asdict(obj)
         if not isinstance(obj, Mapping):
             raise CurriculumError(f"a curriculum stage must be a mapping, got {obj!r}")
         return cls.from_json(obj)
@@ -201,11 +201,9 @@ class CurriculumConfig:
 
     @classmethod
     def coerce(cls, obj: Any) -> "CurriculumConfig":
-        """From a ``CurriculumConfig``, a dataclass with the same fields (``engine.config``) or a mapping."""
+        """From a ``CurriculumConfig``, a mapping or its JSON text."""
         if isinstance(obj, cls):
             return obj
-        if is_dataclass(obj) and not isinstance(obj, type):
-            obj = asdict(obj)
         return cls.from_json(obj)
 
 
