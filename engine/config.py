@@ -80,7 +80,6 @@ class NetworkConfig:
         "standard": NetworkSize(channels=128, blocks=10, se_ratio=4, policy_channels=32, value_hidden=128),
     })
     device: str = "auto"  # auto = cuda when available, else cpu
-    inference_batch: int = 64  # positions per forward pass in batched selfplay
 
     def size_of(self, name: str | None = None) -> NetworkSize:
         key = name or self.size

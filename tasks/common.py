@@ -198,9 +198,15 @@ STAGE_CACHE = INPUTS + TASK_SOURCE + PipelineTarget()
 
 # Errors a retry cannot fix (the stage said why; the same inputs give the same answer).
 def _permanent(exc: BaseException) -> bool:
+    import sys
+
     from engine.loop import StageError
 
-    return isinstance(exc, (StageError, LocalTasksDisabled, ValueError, TypeError, LookupError))
+    # a missing GPU (engine.nn.inference.DeviceUnavailable) is not transient; the module is only
+    # looked up when loaded, so this check never imports torch
+    inference = sys.modules.get("engine.nn.inference")
+    device = (inference.DeviceUnavailable,) if inference is not None else ()
+    return isinstance(exc, (StageError, LocalTasksDisabled, ValueError, TypeError, LookupError, *device))
 
 
 def retry_transient(task_obj, task_run, state) -> bool:

@@ -21,7 +21,7 @@ _LAZY = {
     "Lineage": "checkpoint", "ModelIdentity": "checkpoint", "checkpoint_bytes": "checkpoint",
     "checkpoint_from_bytes": "checkpoint", "load_checkpoint": "checkpoint", "model_identity": "checkpoint",
     "save_checkpoint": "checkpoint",
-    "Inference": "inference", "resolve_device": "inference",
+    "Inference": "inference", "resolve_device": "inference", "DeviceUnavailable": "inference",
     "NetworkEvaluator": "evaluator",
 }
 

@@ -17,15 +17,23 @@ import torch
 from .network import RingRiftNet
 
 
+class DeviceUnavailable(RuntimeError):
+    """The requested device is not on this host. Permanent: a retry on the same host cannot fix it
+    (the pipeline's task retry condition does not retry it)."""
+
+
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> cuda when available, else cpu; ``"cuda"`` without a GPU is an error that says so."""
+    """``"auto"`` -> cuda when available, else cpu; ``"cuda"`` without a GPU is a ``DeviceUnavailable``
+    that says so in one line."""
     if isinstance(name, torch.device):
         return name
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(name)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested but no CUDA GPU is available (torch {torch.__version__})")
+        raise DeviceUnavailable(f"device {name!r} requested but no CUDA GPU is available on this host "
+                                f"(torch {torch.__version__}); set RINGRIFT_DEVICE=cpu (network.device) or run it on a "
+                                "GPU worker")
     return dev
 
 

@@ -131,3 +131,17 @@ def test_a_coordinator_runs_no_heavy_stage(prefect_server, forge, monkeypatch, c
     monkeypatch.delenv("RINGRIFT_DISABLE_LOCAL_TASKS")
     monkeypatch.setenv("RINGRIFT_UNIFIED_LOOP_LEGACY", "1")
     assert resolve_mode("auto") == "legacy"
+
+
+def test_a_missing_gpu_is_not_retried(prefect_server, forge, fast_retries, counted_selfplay):
+    """DeviceUnavailable (RINGRIFT_DEVICE=cuda on a host without CUDA) fails the task at once: a retry on
+    the same host cannot find a GPU (it used to be retried as a transient RuntimeError)."""
+    from engine.nn.inference import DeviceUnavailable
+    from flows.selfplay import selfplay_flow
+
+    calls, fail = counted_selfplay
+    fail["*"] = [DeviceUnavailable("device 'cuda' requested but no CUDA GPU is available on this host")] * 3
+    state = selfplay_flow(config_key="square8_2p", games=4, batch_games=4, engine="heuristic", seed=12, chain=False,
+                          return_state=True)
+    assert state.is_failed()
+    assert len(calls) == 1

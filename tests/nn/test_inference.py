@@ -38,8 +38,11 @@ def test_device_resolution():
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     assert autocast_dtype(torch.device("cpu")) is None
     if not torch.cuda.is_available():
-        with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        from engine.nn import DeviceUnavailable
+
+        with pytest.raises(DeviceUnavailable, match="no CUDA GPU") as e:
             resolve_device("cuda")
+        assert "\n" not in str(e.value) and "RINGRIFT_DEVICE=cpu" in str(e.value)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none on this machine)")
