@@ -11,7 +11,9 @@ from typing import Any
 
 
 def add_config_key(parser: argparse.ArgumentParser, default: str = "square8_2p") -> None:
-    parser.add_argument("config_key", nargs="?", default=default,
+    from ._checks import config_key as config_key_type
+
+    parser.add_argument("config_key", nargs="?", default=default, type=config_key_type,
                         help=f"board and players, e.g. square8_2p or square8-2p (default {default})")
 
 
@@ -27,17 +29,27 @@ def add_common(parser: argparse.ArgumentParser, *, deployment: bool = True) -> N
         g.add_argument("--no-wait", action="store_true", help="with --deployment: start the run and return")
 
 
-def setup(args: argparse.Namespace) -> None:
-    """Environment before Prefect is imported: the config file, no analytics by default."""
+def setup(args: argparse.Namespace):
+    """Environment before Prefect is imported: the config file, no analytics by default. Returns
+    the config, validated: a bad file, key or override is a ``ConfigError`` here, before anything
+    starts (one line, exit 2)."""
+    from ._checks import config
+
     if getattr(args, "config", None):
         os.environ["RINGRIFT_CONFIG_PATH"] = os.path.abspath(args.config)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    return config(args)
 
 
 def config_key(value: str) -> str:
-    from flows._common import config_key_of
+    """``square8-2p`` / ``square8_2p`` -> ``square8_2p``; an unknown key is a ``UsageError``."""
+    from ._checks import config_key as parse
+    from ._errors import UsageError
 
-    return config_key_of(value)
+    try:
+        return parse(value)
+    except argparse.ArgumentTypeError as e:
+        raise UsageError(str(e)) from None
 
 
 def use_deployment(args: argparse.Namespace) -> bool:
@@ -87,12 +99,9 @@ def emit(args: argparse.Namespace, result: Any, text: str | None = None) -> None
 
 
 def masked(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
+    from engine.redact import redact_url
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a database URL
-        return url
+    return redact_url(url)
 
 
 def where(cfg) -> str:

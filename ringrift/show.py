@@ -42,7 +42,8 @@ def _plies(text: str | None) -> list[int] | None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from engine.viewer import GameNotFound, load_game_record, record_from_shard, save_game
+    from engine.names import UnsafeName, check_name, safe_join
+    from engine.viewer import GameNotFound, record_from_shard, save_game
 
     try:
         plies = _plies(args.plies)
@@ -51,6 +52,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.record is None and not args.game_id:
         print("show: give a GAME_ID or --record SHARD", file=sys.stderr)
+        return 2
+    try:  # the id names the output folder: refuse what could leave ./show/ before reading anything
+        if args.game_id is not None:
+            check_name(args.game_id, "game id")
+    except UnsafeName as e:
+        print(f"show: {e}", file=sys.stderr)
         return 2
     try:
         if args.record is not None:
@@ -63,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
     except GameNotFound as e:
         print(f"show: {e}", file=sys.stderr)
         return 1
-    out = Path(args.out) if args.out else Path("show") / record.game_id
+    try:  # records are validated when read; the join re-checks that the folder stays under ./show/
+        out = Path(args.out) if args.out else safe_join(Path("show"), record.game_id, kind="game id")
+    except UnsafeName as e:
+        print(f"show: {e}", file=sys.stderr)
+        return 2
     try:
         saved = save_game(record, out, plies=plies, skip_bookkeeping=not args.all_moves, every=args.every,
                           png=args.png, html_page=not args.no_html, cell=args.cell)

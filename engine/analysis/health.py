@@ -39,6 +39,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from engine.redact import redact_exception, redact_text, redact_url
+
 from .prefect_api import ACTIVE_STATES, PoolInfo, RunInfo, WorkerInfo, api_url, utcnow
 from .settings import HealthSettings, ops_settings
 from .tables import text_table
@@ -240,7 +242,8 @@ def _probe(name: str, fn: Callable[[], tuple[str, str]], timeout: float) -> Chec
         status, detail = FAIL, str(e)
     except Exception as e:  # noqa: BLE001 - a health check reports, it does not raise
         status, detail = FAIL, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
-    return Check(name, status, detail, round(time.perf_counter() - t0, 3))
+    # a probe's detail is printed and may be stored: no URL or driver message may carry a secret
+    return Check(name, status, redact_text(detail), round(time.perf_counter() - t0, 3))
 
 
 # -- the probes --------------------------------------------------------------------------------------------
@@ -503,7 +506,7 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
                     checks.append(rc)
                     table = res.get("table", [])
         except Exception as e:  # noqa: BLE001 - e.g. the client cannot be created
-            checks.append(Check("prefect", FAIL, f"{type(e).__name__}: {e}"))
+            checks.append(Check("prefect", FAIL, redact_exception(e)))
     checks.append(_probe("store", lambda: check_store(cfg), tmo))
     checks.append(_probe("database", lambda: check_database(cfg), tmo))
     disk = None
@@ -531,6 +534,7 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
         gpus = local_gpus()
     except Exception:  # noqa: BLE001
         gpus = None
+    url = redact_url(url) if url else url
     return HealthReport(now, str(cfg.source), tuple(checks), url, version, tuple(pools), tuple(table), tuple(champs),
                         disk, socket.gethostname(), gpus)
 

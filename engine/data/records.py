@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 from engine.game import (BOARD_TYPES, GameState, Move, StateFormatError, apply_in_place, legal_moves, move_from_json,
                          move_to_json, new_game)
 from engine.game.initial import LPS_ROUNDS_REQUIRED
+from engine.names import check_name, name_problem
 from engine.nn.encoding import ENCODER_VERSION
 
 RECORD_SCHEMA_VERSION = 1
@@ -276,6 +277,12 @@ class GameRecord:
     seconds: float = 0.0
     schema: int = RECORD_SCHEMA_VERSION
 
+    def __post_init__(self) -> None:
+        # game ids become file names (ringrift show, exports): no record with an unsafe one exists
+        problem = name_problem(self.game_id)
+        if problem is not None:
+            raise RecordError(f"{_short(self.game_id)}: {problem}", field="game_id")
+
     def __hash__(self) -> int:  # the players' spec dicts are not hashable; the id identifies the game
         return hash(self.game_id)
 
@@ -320,8 +327,9 @@ class GameRecord:
             raise RecordError(f"unsupported schema version {schema} (this code reads {RECORD_SCHEMA_VERSION})",
                               field="schema")
         game_id = _get(obj, "game_id", str, "")
-        if not game_id:
-            raise RecordError("must not be empty", field="game_id")
+        problem = name_problem(game_id)  # game ids name files (viewer, exports): the path-safe rule
+        if problem is not None:
+            raise RecordError(f"{_short(game_id)}: {problem}", field="game_id")
         config = RecordConfig.from_json(obj.get("config"), "config")
         players = obj.get("players")
         if not isinstance(players, list) or not all(isinstance(p, Mapping) for p in players):
@@ -385,7 +393,7 @@ def record_from_match(result, *, swap_rule: bool = False, early_lps: bool = Fals
                           early_lps=bool(early_lps), rings_per_player=rings_per_player,
                           lps_rounds_required=lps_rounds_required, max_moves=max_moves)
     players = tuple(dict(p) for p in result.players)
-    gid = game_id or game_id_for(config, result.seed, players, namespace)
+    gid = check_name(game_id, "game id") if game_id else game_id_for(config, result.seed, players, namespace)
     s = config.initial_state()
     decisions = []
     k = 0

@@ -36,6 +36,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from engine.redact import redact_text, redact_url
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -117,7 +119,7 @@ class Database:
     @property
     def url(self) -> str:
         """The URL with any password masked."""
-        return self.engine.url.render_as_string(hide_password=True)
+        return redact_url(self.engine.url.render_as_string(hide_password=True))
 
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
@@ -251,7 +253,7 @@ def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Data
     try:
         engine = create_forge_engine(url, echo=echo)
     except Exception as e:
-        raise DatabaseError(f"cannot open database {_masked(url)}: {e}") from e
+        raise DatabaseError(f"cannot open database {_masked(url)}: {redact_text(e)}") from e
     db = Database(engine)
     if migrate:
         from alembic.util import CommandError
@@ -260,7 +262,7 @@ def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Data
             db.upgrade("head")
         except OperationalError as e:
             db.dispose()
-            raise DatabaseError(f"cannot migrate database {db.url}: {e.orig or e}") from e
+            raise DatabaseError(f"cannot migrate database {db.url}: {redact_text(e.orig or e)}") from e
         except CommandError as e:
             db.dispose()
             raise DatabaseError(f"cannot migrate database {db.url}: {e} (a revision this code does not know: "
@@ -302,7 +304,4 @@ def upgrade_sql(url: str, revision: str = "head", from_revision: str | None = No
 
 
 def _masked(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable URL>"
+    return redact_url(url)

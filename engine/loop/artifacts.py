@@ -12,9 +12,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
+from engine.names import check_inside, check_name
 from engine.nn.checkpoint import Checkpoint, checkpoint_from_bytes
+from engine.storage.hashing import sha256_file
+from engine.storage.layout import check_sha
+
+log = logging.getLogger(__name__)
 
 
 def champion_pointer_name(config_key: str) -> str:
@@ -26,11 +32,25 @@ def batch_pointer_name(config_key: str, batch_id: str) -> str:
 
 
 def fetch_object(store, sha: str, cache_dir: Path, name: str = "") -> Path:
-    """A verified local copy of an object (reused when already cached)."""
-    dest = cache_dir / "objects" / sha[:2] / (sha + (f"-{name}" if name else ""))
-    if not dest.exists():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        store.fetch_to(sha, dest)
+    """A verified local copy of an object: ``<cache_dir>/objects/<sha[:2]>/<sha>[-<name>]``.
+
+    ``name`` comes from a manifest entry, i.e. from whoever can write to the store, so it must be a
+    safe name (``engine.names``) and the resolved path must stay inside the cache; otherwise
+    ``UnsafeName`` is raised before anything is written. A cached copy is reused only if it still
+    hashes to ``sha`` (a file damaged on disk is fetched again); the store verifies every fetch.
+    """
+    check_sha(sha, "object sha256")
+    if name:
+        check_name(name, "object name")
+    folder = Path(cache_dir) / "objects"
+    dest = folder / sha[:2] / (sha + (f"-{name}" if name else ""))
+    check_inside(folder, dest, "cached object path")
+    if dest.is_file():
+        actual, _ = sha256_file(dest)
+        if actual == sha:
+            return dest
+        log.warning("cached copy %s does not hash to its name (%s): fetching it again", dest, actual[:12])
+    store.fetch_to(sha, dest)  # verified, written to a temp file and renamed: never half-visible
     return dest
 
 
@@ -54,6 +74,9 @@ def load_model(store, manifest_id: str, device: str = "cpu") -> Checkpoint:
     if man.kind != "model":
         raise ValueError(f"manifest {manifest_id} is a {man.kind!r}, not a model")
     files = {e.name: e for e in man.entries}
+    lacking = [n for n in ("model.safetensors", "model.json") if n not in files]
+    if lacking:
+        raise ValueError(f"model manifest {manifest_id} lacks {', '.join(lacking)}")
     w = store.get_bytes(files["model.safetensors"].sha256)
     m = store.get_bytes(files["model.json"].sha256)
     return checkpoint_from_bytes(w, m, f"model manifest {manifest_id}", device=device)

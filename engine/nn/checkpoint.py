@@ -110,8 +110,8 @@ class CheckpointMeta:
             lineage = Lineage(**d.get("lineage", {}))
             meta = cls(arch=arch, identity=ident, lineage=lineage, created_at=float(d.get("created_at", 0.0)),
                        extra=dict(d.get("extra", {})))
-        except (KeyError, TypeError, ValueError) as e:
-            raise CheckpointError(f"{where}: bad metadata: {e}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise CheckpointError(f"{where}: bad metadata: {type(e).__name__}: {e}") from None
         if d.get("arch_hash") != ident.arch_hash:
             raise CheckpointError(f"{where}: arch_hash {d.get('arch_hash')!r} does not match its architecture "
                                   f"({ident.arch_hash})")
@@ -155,7 +155,9 @@ def checkpoint_from_bytes(weights: bytes, metadata: bytes, where: str = "<checkp
     try:
         d = json.loads(metadata)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{where}: metadata is not JSON: {e}") from None
+        raise CheckpointError(f"{where}: metadata is not JSON (corrupt or truncated): {e}") from None
+    except RecursionError:
+        raise CheckpointError(f"{where}: metadata is not JSON (nested too deeply)") from None
     meta = CheckpointMeta.from_json(d, where)
     sha = hashlib.sha256(weights).hexdigest()
     if sha != meta.identity.weights_sha256:
@@ -164,8 +166,11 @@ def checkpoint_from_bytes(weights: bytes, metadata: bytes, where: str = "<checkp
     try:
         sd = st_load(weights)
     except Exception as e:  # safetensors raises its own error types
-        raise CheckpointError(f"{where}: unreadable safetensors: {e}") from None
-    net = build_network(meta.arch)
+        raise CheckpointError(f"{where}: unreadable safetensors (corrupt or truncated): {e}") from None
+    try:
+        net = build_network(meta.arch)
+    except Exception as e:  # noqa: BLE001 - an architecture this code cannot build is a bad checkpoint
+        raise CheckpointError(f"{where}: the architecture cannot be built: {type(e).__name__}: {e}") from None
     want = {k: tuple(v.shape) for k, v in net.state_dict().items()}
     got = {k: tuple(v.shape) for k, v in sd.items()}
     if want != got:
@@ -174,7 +179,10 @@ def checkpoint_from_bytes(weights: bytes, metadata: bytes, where: str = "<checkp
         wrong = sorted(k for k in set(want) & set(got) if want[k] != got[k])
         raise CheckpointError(f"{where}: weights do not fit the architecture (missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]}, wrong shape {wrong[:3]})")
-    net.load_state_dict(sd)
+    try:
+        net.load_state_dict(sd)
+    except RuntimeError as e:  # e.g. a dtype torch cannot copy; keep the message to its first line
+        raise CheckpointError(f"{where}: weights do not load: {str(e).splitlines()[0]}") from None
     net.to(device)
     net.eval()
     return Checkpoint(net, meta)
@@ -204,4 +212,8 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     for p in (mpath, wpath):
         if not p.exists():
             raise CheckpointError(f"checkpoint file not found: {p}")
-    return checkpoint_from_bytes(wpath.read_bytes(), mpath.read_bytes(), str(mpath), device)
+    try:
+        weights, metadata = wpath.read_bytes(), mpath.read_bytes()
+    except OSError as e:
+        raise CheckpointError(f"checkpoint {mpath}: cannot read: {e.strerror or e}") from None
+    return checkpoint_from_bytes(weights, metadata, str(mpath), device)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit, urlunsplit
+
+from engine.redact import redact_url  # re-exported: the one redaction (engine.redact)
 
 from .errors import BackendError, ObjectNotFound, StorageError
 
@@ -38,17 +39,6 @@ class KeyInfo:
     key: str
     size: int
     mtime: float
-
-
-def redact_url(url: str) -> str:
-    """The URL without ``user:password@``, query or fragment: safe for logs, reprs and errors."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def error_code(e: BaseException) -> str | None:

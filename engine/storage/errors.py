@@ -18,7 +18,10 @@ class BackendError(StorageError):
 
     def __init__(self, op: str, url: str, key: str, cause: BaseException | str):
         self.op, self.url, self.key = op, url, key
-        reason = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+        from engine.redact import redact_exception, redact_text
+
+        # a driver's message may quote an endpoint URL with credentials
+        reason = redact_text(cause) if isinstance(cause, str) else redact_exception(cause)
         super().__init__(f"{op} {_where(url, key)} failed: {reason}")
 
 

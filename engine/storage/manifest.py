@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from engine.names import check_name
+
 from .hashing import sha256_bytes
 from .layout import check_sha
 
@@ -53,8 +55,8 @@ class ManifestEntry:
     metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"manifest entry name must be a non-empty string, got {self.name!r}")
+        # readers turn entry names into file names (fetch_object, sync): one path-safe rule
+        check_name(self.name, "manifest entry name")
         check_sha(self.sha256)
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
             raise ValueError(f"manifest entry {self.name!r}: size must be an integer >= 0, got {self.size!r}")

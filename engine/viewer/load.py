@@ -30,7 +30,7 @@ def record_from_shard(source: str | os.PathLike | bytes, *, line: int | None = N
             continue
         if isinstance(rec, RecordError):
             if line is not None:
-                raise GameNotFound(f"{name} line {line_no}: {rec}")
+                raise GameNotFound(str(rec) if rec.line is not None else f"{name} line {line_no}: {rec}")
             continue
         if game_id is not None and rec.game_id != game_id:
             if line is not None:

@@ -79,7 +79,7 @@ def test_touch_keeps_content(store):
 
 def test_redact_url():
     assert redact_url("s3://bucket/prefix") == "s3://bucket/prefix"
-    assert redact_url("http://user:secret@minio:9000/x?token=abc#f") == "http://***@minio:9000/x"
+    assert redact_url("http://user:secret@minio:9000/x?token=abc#f") == "http://user:***@minio:9000/x?token=***#f"
     assert redact_url("/plain/path") == "/plain/path"
 
 

@@ -95,7 +95,10 @@ metadata = st.dictionaries(st.text(max_size=6), st.recursive(json_scalars, lambd
                                                              max_leaves=6), max_size=4)
 
 
-@given(st.text(min_size=1, max_size=10), st.lists(st.tuples(st.text(min_size=1, max_size=8),
+safe_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,7}", fullmatch=True)  # engine.names rule
+
+
+@given(st.text(min_size=1, max_size=10), st.lists(st.tuples(safe_names,
                                                             st.sampled_from([SHA1, SHA2]), st.integers(0, 10**12),
                                                             metadata), max_size=5, unique_by=lambda t: t[0]),
        metadata)
@@ -103,3 +106,14 @@ def test_json_round_trip_property(kind, entries, meta):
     m = Manifest(kind, tuple(ManifestEntry(n, s, z, metadata=md) for n, s, z, md in entries), meta)
     again = Manifest.from_json(m.to_json())
     assert again == m and again.id == m.id
+
+
+@pytest.mark.parametrize("name", ["x/../../../../../../../../../../PWNED", "../x", "a/b", "..", ".hidden", "a\\b",
+                                  "", "a b", "x" * 129, "-opt"])
+def test_entry_names_that_could_leave_a_folder_are_refused(name):
+    with pytest.raises(ValueError, match="invalid manifest entry name"):
+        ManifestEntry(name, SHA1, 1)
+    doc = ('{"entries":[{"kind":"object","metadata":{},"name":%s,"sha256":"%s","size":1}],'
+           '"format":"ringrift-manifest/1","kind":"dataset","metadata":{}}') % (json.dumps(name), SHA1)
+    with pytest.raises(ValueError, match="entry 0: invalid manifest entry name"):
+        Manifest.from_json(doc)
