@@ -9,11 +9,16 @@ Checks (each ``ok`` / ``warn`` / ``fail`` / ``skip``, with a detail line):
   unless ``ops.health.require_prefect``);
 * ``pool <name>``: every work pool, its workers and their last heartbeat (a worker is online when
   its heartbeat is younger than ``worker_offline_seconds``); the GPUs of each host, counted from
-  the GPU workers' names (``ringrift worker`` names them ``<host>-gpu<i>``); a pool of
+  the GPU workers' names (``ringrift worker`` names them ``<host>-gpu<i>`` and starts them only for
+  GPUs ``nvidia-smi`` lists; the gpu pool served on the CPU, ``--device cpu``, is ``<host>-cpu`` and
+  counts none); a pool of
   ``ops.health.pools`` without an online worker is a warning (or a failure), a paused pool a
   warning, a missing one a warning;
 * ``runs``: scheduled / late / pending / running runs per deployment and the crashed and failed
   ones of the last ``crashed_window_hours``; late or crashed runs are a warning;
+* ``scheduler``: runs still Scheduled more than ``overdue_after_seconds`` past their start time
+  (nothing picks them up), and deployments with an active schedule in place that long but no
+  upcoming scheduled run (the server's scheduler service is not creating runs): a failure;
 * ``store``: the artifact store lists its pointers and round-trips a small probe object (written
   under ``health-probes/``, read back, deleted);
 * ``database``: reachable and migrated to this code's head revision;
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -76,6 +82,7 @@ class DeploymentRuns:
     running: int = 0
     crashed: int = 0
     failed: int = 0
+    overdue: int = 0  # of ``late``: past their start by more than ``overdue_after_seconds``
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,8 @@ class HealthReport:
 
     def format(self) -> str:
         now = self.checked_at
-        parts = [f"ringrift health · {now:%Y-%m-%d %H:%M:%S} UTC · host {self.host} · config {self.config_source}",
+        gpus = f" ({self.host_gpus} GPU{'s' if self.host_gpus != 1 else ''})" if self.host_gpus else ""
+        parts = [f"ringrift health · {now:%Y-%m-%d %H:%M:%S} UTC · host {self.host}{gpus} · config {self.config_source}",
                  text_table(["check", "status", "detail"], [[c.name, c.status.upper() if c.status == FAIL else c.status,
                                                               c.detail] for c in self.checks], align="lll")]
         wrows = []
@@ -200,13 +208,17 @@ def _host_of(worker_name: str) -> str:
     return worker_name
 
 
+_GPU_WORKER = re.compile(r"^(?P<host>.+)-gpu(?P<index>\d+)$")
+
+
 def gpus_by_host(workers: Sequence[WorkerInfo]) -> dict[str, int]:
-    """GPU workers per host, from worker names ``<host>-gpu<i>`` (one worker per GPU)."""
+    """GPU workers per host, from worker names ``<host>-gpu<i>`` (one worker per GPU); any other
+    name (``<host>-cpu``, also in the gpu pool when it is served on the CPU) counts no GPU."""
     out: dict[str, set] = {}
     for w in workers:
-        if "-gpu" in w.name:
-            host, _, idx = w.name.rpartition("-gpu")
-            out.setdefault(host, set()).add(idx)
+        m = _GPU_WORKER.match(w.name)
+        if m:
+            out.setdefault(m["host"], set()).add(int(m["index"]))
     return {h: len(v) for h, v in sorted(out.items())}
 
 
@@ -390,14 +402,17 @@ def _pool_health(gw, st: HealthSettings, now: datetime) -> tuple[list[PoolHealth
     return out, checks
 
 
-def run_table(runs: Sequence[RunInfo], now: datetime, late_after_seconds: int) -> list[DeploymentRuns]:
+def run_table(runs: Sequence[RunInfo], now: datetime, late_after_seconds: int,
+              overdue_after_seconds: int | None = None) -> list[DeploymentRuns]:
     per: dict[str, dict[str, int]] = {}
     for r in runs:
         key = r.deployment or f"{r.flow_name or '?'} (no deployment)"
-        c = per.setdefault(key, {"scheduled": 0, "late": 0, "pending": 0, "running": 0, "crashed": 0, "failed": 0})
+        c = per.setdefault(key, {"scheduled": 0, "late": 0, "pending": 0, "running": 0, "crashed": 0, "failed": 0,
+                                 "overdue": 0})
         if r.state_type == "SCHEDULED":
             if is_late(r, now, late_after_seconds):
                 c["late"] += 1
+                c["overdue"] += bool(overdue_after_seconds and is_overdue(r, now, overdue_after_seconds))
             else:
                 c["scheduled"] += 1
         elif r.state_type == "PENDING":
@@ -420,6 +435,44 @@ def is_late(r: RunInfo, now: datetime, late_after_seconds: int) -> bool:
     return r.expected_start_time is not None and (now - r.expected_start_time).total_seconds() > late_after_seconds
 
 
+def is_overdue(r: RunInfo, now: datetime, overdue_after_seconds: int) -> bool:
+    """A scheduled run past its expected start by more than ``overdue_after_seconds``: nothing is
+    running what the schedules ask for (a dead scheduler or late-runs service, or no worker)."""
+    return (r.state_type == "SCHEDULED" and r.expected_start_time is not None
+            and (now - r.expected_start_time).total_seconds() > overdue_after_seconds)
+
+
+def scheduler_check(table: Sequence[DeploymentRuns], runs: Sequence[RunInfo], schedules, now: datetime,
+                    overdue_after_seconds: int) -> Check:
+    """FAIL when scheduled runs are overdue, or when a deployment whose active schedule has been in
+    place for ``overdue_after_seconds`` has no upcoming scheduled run (the scheduler creates them
+    ahead of time, so a live scheduler always leaves at least one)."""
+    problems = []
+    overdue = [r for r in table if r.overdue]
+    if overdue:
+        n = sum(r.overdue for r in overdue)
+        problems.append(f"{n} run(s) still Scheduled more than {_secs(overdue_after_seconds)} past their start ("
+                        + ", ".join(f"{r.deployment} {r.overdue}" for r in overdue[:5])
+                        + (", ..." if len(overdue) > 5 else "") + "): nothing picks them up")
+    upcoming = {r.deployment for r in runs if r.state_type == "SCHEDULED" and r.deployment
+                and (r.expected_start_time is None or r.expected_start_time >= now)}
+    stale = [s for s in schedules if not s.paused and s.deployment not in upcoming
+             and (s.updated is None or (now - s.updated).total_seconds() > overdue_after_seconds)]
+    if stale:
+        problems.append(f"{len(stale)} scheduled deployment(s) without an upcoming run ("
+                        + ", ".join(s.deployment for s in stale[:5]) + (", ..." if len(stale) > 5 else "")
+                        + "): the server's scheduler service is not creating runs")
+    if problems:
+        return Check("scheduler", FAIL, "; ".join(problems))
+    active = [s for s in schedules if not s.paused]
+    return Check("scheduler", OK, f"{len(active)} scheduled deployment(s), each with an upcoming run; "
+                                  f"no run overdue by {_secs(overdue_after_seconds)}")
+
+
+def _secs(s: float) -> str:
+    return f"{s / 60:g} min" if s >= 120 else f"{s:g} s"
+
+
 def _runs_check(table: Sequence[DeploymentRuns], window_h: float) -> Check:
     tot = {k: sum(getattr(r, k) for r in table) for k in ("scheduled", "late", "pending", "running", "crashed",
                                                            "failed")}
@@ -430,11 +483,12 @@ def _runs_check(table: Sequence[DeploymentRuns], window_h: float) -> Check:
 
 
 def local_gpus() -> int | None:
-    """GPUs of this host (``nvidia-smi -L``); None when there is no NVIDIA tooling."""
+    """GPUs of this host that ``nvidia-smi -L`` lists; None when there is none (no NVIDIA tooling,
+    or it lists no device)."""
     from .workers import detect_gpus
 
     g = detect_gpus()
-    return None if g is None else len(g)
+    return len(g) if g else None
 
 
 # -- the snapshot -----------------------------------------------------------------------------------------
@@ -498,13 +552,22 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
                         active = gw.flow_runs(list(ACTIVE_STATES))
                         since = now - timedelta(hours=st.crashed_window_hours)
                         done = gw.flow_runs(["CRASHED", "FAILED"], since=since)
-                        res["table"] = run_table(active + done, now, st.late_after_seconds)
+                        res["active"] = active
+                        res["table"] = run_table(active + done, now, st.late_after_seconds,
+                                                 st.overdue_after_seconds)
                         rc = _runs_check(res["table"], st.crashed_window_hours)
                         return rc.status, rc.detail
 
                     rc = _probe("runs", runs_probe, tmo)
                     checks.append(rc)
                     table = res.get("table", [])
+                    if rc.status != FAIL:
+                        def scheduler_probe():
+                            sc = scheduler_check(table, res["active"], gw.scheduled_deployments(), now,
+                                                 st.overdue_after_seconds)
+                            return sc.status, sc.detail
+
+                        checks.append(_probe("scheduler", scheduler_probe, tmo))
         except Exception as e:  # noqa: BLE001 - e.g. the client cannot be created
             checks.append(Check("prefect", FAIL, redact_exception(e)))
     checks.append(_probe("store", lambda: check_store(cfg), tmo))

@@ -52,6 +52,16 @@ class RunInfo:
     state_timestamp: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ScheduleInfo:
+    """A deployment with at least one active schedule (``paused``: the deployment is paused)."""
+
+    deployment: str  # "flow/deployment"
+    paused: bool
+    schedules: int  # active schedules
+    updated: datetime | None  # the newest of its schedules' created/updated times
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -190,6 +200,30 @@ class PrefectGateway:
                 state_timestamp=_aware(st.timestamp) if st is not None else None))
         return out
 
+    def scheduled_deployments(self) -> list[ScheduleInfo]:
+        """Deployments with an active schedule (the server's scheduler should keep runs queued for them)."""
+        deps: list[dict] = []
+        while True:
+            page = self._post("/deployments/filter", {"limit": 200, "offset": len(deps), "sort": "NAME_ASC"})
+            deps.extend(page)
+            if len(page) < 200:
+                break
+        flow_ids = sorted({d["flow_id"] for d in deps})
+        flows = {}
+        if flow_ids:
+            for f in self._post("/flows/filter", {"flows": {"id": {"any_": flow_ids}}, "limit": len(flow_ids),
+                                                  "offset": 0, "sort": "NAME_ASC"}):
+                flows[f["id"]] = f["name"]
+        out = []
+        for d in deps:
+            active = [s for s in d.get("schedules") or [] if s.get("active")]
+            if not active:
+                continue
+            times = [_aware(t) for s in active for t in (s.get("created"), s.get("updated")) if t]
+            out.append(ScheduleInfo(f"{flows.get(d['flow_id'], '?')}/{d['name']}", bool(d.get("paused")), len(active),
+                                    max(times) if times else None))
+        return out
+
     def last_heartbeats(self, run_ids: Iterable[str], *, since: datetime | None = None) -> dict[str, datetime]:
         """The newest ``prefect.flow-run.heartbeat`` event per flow run (runs without one are absent)."""
         from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
@@ -247,6 +281,7 @@ class FakeGateway:
     url: str | None = "http://fake:4200/api"
     actions: list[tuple[str, str, str]] = field(default_factory=list)
     events: list[tuple[str, dict, dict]] = field(default_factory=list)
+    schedules: list[ScheduleInfo] = field(default_factory=list)
 
     def __enter__(self) -> "FakeGateway":
         return self
@@ -279,6 +314,9 @@ class FakeGateway:
 
     def last_heartbeats(self, run_ids, *, since=None) -> dict[str, datetime]:
         return {r: self.heartbeats[r] for r in run_ids if r in self.heartbeats}
+
+    def scheduled_deployments(self) -> list[ScheduleInfo]:
+        return list(self.schedules)
 
     def set_state(self, run_id: str, action: str, message: str) -> str:
         self.actions.append((run_id, action, message))

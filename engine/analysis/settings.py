@@ -26,6 +26,9 @@ class HealthSettings:
     pool_without_worker: str = "warn"  # warn | fail
     crashed_window_hours: float = 24.0  # crashed / failed runs counted over this window
     late_after_seconds: int = 300  # a scheduled run this far past its start time is late
+    # a scheduled run this far past its start time is overdue (nothing runs it: unhealthy), and a
+    # deployment whose active schedule has been in place this long must have an upcoming run
+    overdue_after_seconds: int = 1800
     min_free_disk_gb: float = 2.0  # the cache's disk below this: fail
     warn_free_disk_gb: float = 10.0  # ... below this: warn
     champion_max_age_hours: float = 0.0  # a champion older than this: warn (0 = never)

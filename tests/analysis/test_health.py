@@ -54,10 +54,14 @@ def test_problems_are_named(history):
     later = health_snapshot(history.cfg, gateway=gw, settings=dataclasses.replace(st, champion_max_age_hours=24),
                             now=utcnow() + __import__("datetime").timedelta(days=3))
     assert later.check("champion square8_2p").status == WARN and "older than" in later.check("champion square8_2p").detail
-    assert rep.unhealthy == ("pool gpu",) and not rep.ok
-    assert rep.verdict().startswith("UNHEALTHY: pool gpu")
+    # the run an hour past its start is overdue: nothing runs what was scheduled (it was only a warning)
+    assert rep.unhealthy == ("pool gpu", "scheduler") and not rep.ok
+    assert "1 run(s) still Scheduled more than 30 min past their start (selfplay/default 1)" in \
+        checks["scheduler"].detail
+    assert rep.verdict().startswith("UNHEALTHY: pool gpu, scheduler")
     table = {r.deployment: r for r in rep.runs}
     assert table["selfplay/default"].late == 1 and table["selfplay/default"].crashed == 1
+    assert table["selfplay/default"].overdue == 1
     assert table["train/default"].failed == 1
 
 
@@ -115,6 +119,9 @@ def test_disk_thresholds_and_helpers():
 
     ws = [WorkerInfo(n, "gpu", "ONLINE", NOW) for n in ("a-gpu0", "a-gpu1", "b.lan-gpu3", "plain")]
     assert gpus_by_host(ws) == {"a": 2, "b.lan": 1}
+    # the gpu pool served on the CPU (ringrift worker --device cpu) and look-alike names count no GPU
+    ws = [WorkerInfo(n, "gpu", "ONLINE", NOW) for n in ("dev-cpu", "x-gpupool", "y-gpu", "my-gpu-box-cpu")]
+    assert gpus_by_host(ws) == {}
     t = run_table([run("1", "PENDING"), run("2", "RUNNING"), run("3", "CANCELLING")], NOW, 60)
     assert (t[0].pending, t[0].running) == (1, 2)
 
@@ -141,3 +148,80 @@ def test_health_cli(history, capsys, monkeypatch):
     typo.write_text("hom: x\n")
     assert cmd.run(p.parse_args(["--config", str(typo)])) == 2
 
+
+
+def test_gpus_are_counted_only_where_there_are_some(history, monkeypatch):
+    """A development host serving the gpu pool on the CPU shows no GPU, in the pool line or the header."""
+    from engine.analysis import WorkerInfo
+
+    gw = cluster()
+    gw.pool_workers["gpu"] = [WorkerInfo("devbox-cpu", "gpu", "ONLINE", NOW)]
+    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: None)  # no nvidia-smi
+    rep = snap(history, gw)
+    gpu = next(p for p in rep.pools if p.name == "gpu")
+    assert gpu.online == 1 and dict(gpu.gpus_by_host) == {}
+    assert "GPU" not in rep.check("pool gpu").detail and rep.host_gpus is None
+    assert "GPU" not in rep.format().splitlines()[0]
+    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: [])  # nvidia-smi lists none
+    assert snap(history, gw).host_gpus is None
+    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: [0, 1])
+    rep = snap(history, gw)
+    assert rep.host_gpus == 2 and "(2 GPUs)" in rep.format().splitlines()[0]
+
+
+def test_a_dead_scheduler_is_unhealthy(history):
+    """Schedules whose runs never come (the scheduler service fails) or whose runs sit Scheduled long past
+    their time make the snapshot UNHEALTHY; a live schedule with an upcoming run does not."""
+    from datetime import timedelta
+
+    from engine.analysis.prefect_api import ScheduleInfo
+
+    old = NOW - timedelta(hours=2)
+    live = ScheduleInfo("health/hourly", False, 1, old)
+    dead = ScheduleInfo("selfplay/square8-2p", False, 1, old)
+    new = ScheduleInfo("sync/every-5-min", False, 1, NOW - timedelta(seconds=60))  # just deployed: grace
+    paused = ScheduleInfo("prune/daily", True, 1, old)
+    gw = cluster(runs=[run("1", "SCHEDULED", expected=-600, flow="health")], schedules=[live, new, paused])
+    gw.runs = [dataclasses.replace(r, deployment="health/hourly") for r in gw.runs]
+    rep = snap(history, gw)
+    assert rep.check("scheduler").status == OK and rep.ok, rep.format()
+    gw.schedules.append(dead)
+    rep = snap(history, gw)
+    c = rep.check("scheduler")
+    assert c.status == FAIL and "selfplay/square8-2p" in c.detail and "scheduler service" in c.detail
+    assert "health/hourly" not in c.detail and "sync" not in c.detail and "prune" not in c.detail
+    assert rep.verdict() == "UNHEALTHY: scheduler"
+    # a scheduled run 10 minutes late is only late (a warning); 2 hours late it is overdue
+    gw = cluster(runs=[run("2", "SCHEDULED", expected=600)])
+    rep = snap(history, gw)
+    assert rep.check("scheduler").status == OK and rep.check("runs").status == WARN
+    gw = cluster(runs=[run("2", "SCHEDULED", expected=7200)])
+    assert snap(history, gw).check("scheduler").status == FAIL
+    assert snap(history, gw, settings=HealthSettings(overdue_after_seconds=3 * 3600)).check("scheduler").status == OK
+
+
+def test_scheduled_deployments_from_a_real_server(prefect_server):
+    """The gateway reads the deployments with an active schedule from a real Prefect server."""
+    import asyncio
+    from datetime import timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import IntervalSchedule
+
+    from engine.analysis import PrefectGateway
+
+    async def make():
+        async with get_client() as c:
+            fid = await c.create_flow_from_name("health-sched-test")
+            await c.create_deployment(fid, "every-hour", schedules=[DeploymentScheduleCreate(
+                schedule=IntervalSchedule(interval=timedelta(hours=1)), active=True)])
+            await c.create_deployment(fid, "inactive", schedules=[DeploymentScheduleCreate(
+                schedule=IntervalSchedule(interval=timedelta(hours=1)), active=False)])
+
+    asyncio.run(make())
+    with PrefectGateway(30) as gw:
+        got = {s.deployment: s for s in gw.scheduled_deployments()}
+    assert "health-sched-test/every-hour" in got and "health-sched-test/inactive" not in got
+    s = got["health-sched-test/every-hour"]
+    assert s.schedules == 1 and not s.paused and s.updated is not None
