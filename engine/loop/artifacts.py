@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
+import zlib
 from pathlib import Path
 
 from engine.names import check_inside, check_name
@@ -93,12 +95,40 @@ def model_manifest_of(db, model_id: str) -> str:
     return row.checkpoint_uri.rsplit("/", 1)[-1].removesuffix(".json")
 
 
+def check_npz(path: Path, where: str) -> None:
+    """Refuse a chunk that is not a complete NPZ (every member's CRC checked), naming ``where``:
+    the store only proves the bytes are the ones published, not that a whole file was published."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            bad = z.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError) as e:
+        raise ValueError(f"{where}: not a readable NPZ (truncated or corrupt): {type(e).__name__}: {e}") from None
+    if bad is not None:
+        raise ValueError(f"{where}: not a readable NPZ (truncated or corrupt): member {bad!r} fails its CRC")
+
+
 def dataset_chunks(store, dataset_id: str, cache_dir: Path) -> tuple[list[Path], list[Path], dict]:
-    """Local copies of a dataset's train and val chunks, and its export manifest."""
+    """Local copies of a dataset's train and val chunks, and its export manifest.
+
+    Checked before training starts: the manifest's kind, its encoder version, each entry's split
+    and name, and that every chunk is a complete NPZ; each failure is one line naming the dataset."""
+    from engine.nn.encoding import check_encoder_version
+
     man = store.get_manifest(dataset_id)
     if man.kind != "dataset":
         raise ValueError(f"manifest {dataset_id} is a {man.kind!r}, not a dataset")
+    enc = man.metadata.get("encoder_version")
+    if enc is not None:
+        try:
+            check_encoder_version(enc)
+        except Exception as e:  # EncoderVersionError: keep the type, add which dataset
+            raise type(e)(f"dataset {dataset_id}: {e} (export the games again)") from None
     out: dict[str, list[Path]] = {"train": [], "val": []}
     for e in man.entries:
-        out[e.metadata.get("split", "train")].append(fetch_object(store, e.sha256, cache_dir, e.name))
+        split = e.metadata.get("split", "train")
+        if split not in out:
+            raise ValueError(f"dataset {dataset_id}: entry {e.name!r} has split {split!r} (train or val expected)")
+        path = fetch_object(store, e.sha256, cache_dir, e.name)
+        check_npz(path, f"dataset {dataset_id[:12]} chunk {e.name!r}")
+        out[split].append(path)
     return out["train"], out["val"], json.loads(json.dumps(dict(man.metadata)))
