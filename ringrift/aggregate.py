@@ -6,44 +6,115 @@ are skipped, malformed lines quarantined).
 
     ringrift aggregate games/*.jsonl.zst
     ringrift aggregate --shard 3f2a... --shard 9b1c...
+    ringrift aggregate --from-store        # rebuild a lost database from the store (idempotent)
+
+Each file put in is also recorded in the store (a ``shards`` manifest under the pointer
+``imports/<sha256>``), so that ``--from-store`` finds its games again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
+from . import _checks as checks
+from ._errors import UsageError
 from ._pipeline import add_common, emit, setup
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", help="shard files to put into the store and ingest")
-    parser.add_argument("--shard", action="append", default=[], metavar="SHA256",
+    parser.add_argument("--shard", action="append", default=[], metavar="SHA256", type=checks.sha256,
                         help="a shard already in the store (repeatable)")
+    parser.add_argument("--from-store", action="store_true",
+                        help="rebuild the database from the store: games of every published shard, datasets, models, "
+                             "promotion decisions, champion pointers and their history (idempotent)")
     add_common(parser, deployment=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    setup(args)
+    cfg = setup(args)
+    if args.from_store:
+        if args.files or args.shard:
+            print("aggregate: --from-store takes no files or --shard ids", file=sys.stderr)
+            return 2
+        return _from_store(args)
     if not args.files and not args.shard:
         print("aggregate: give shard files or --shard ids", file=sys.stderr)
         return 2
-    from prefect import flow
+    for f in args.files:
+        _check_file(f)
+    # In this process, without a Prefect flow: the report names the user's files and lines, and a
+    # bad shard is answered in a second, not after a server started (issue 13).
+    from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
+    from engine.loop import open_context
+    from engine.loop.artifacts import fetch_object
 
-    from tasks.common import forge_context
-    from tasks.selfplay import ingest_shards
+    ctx = open_context(cfg)
+    try:
+        sources = [ShardSource(fetch_object(ctx.store, s, ctx.cache_dir, "shard.jsonl.zst"), s,
+                               f"{ctx.store.url}#{s}", name=f"shard {s}") for s in args.shard]
+        for f in args.files:
+            sid = _put_import(ctx.store, f)
+            sources.append(ShardSource(Path(f), sid, f"{ctx.store.url}#{sid}", name=f))
+        rep = aggregate_jsonl_to_db(ctx.db, sources)
+    finally:
+        ctx.close()
+    for problem in rep.problems:  # one line each: file:line: reason
+        print(f"quarantined: {problem}", file=sys.stderr)
+    res = {k: getattr(rep, k) for k in ("shards", "lines", "inserted", "skipped", "malformed", "parity_failed",
+                                        "quarantined", "empty_shards")}
+    res |= {"shard_ids": [src.shard_id for src in sources], "problems": list(rep.problems)}
+    emit(args, res, f"{rep.shards} shards, {rep.lines} lines: {rep.inserted} new games, "
+                    f"{rep.skipped} known, {rep.quarantined} quarantined"
+                    + (f", {rep.empty_shards} empty shards" if rep.empty_shards else ""))
+    return 0 if rep.ok else 1
 
-    @flow(name="aggregate", log_prints=True)
-    def aggregate_flow(files: list[str], shards: list[str]) -> dict:
-        ctx = forge_context()
-        ids = list(shards) + [ctx.store.put_file(f).sha256 for f in files]
-        return ingest_shards(ids) | {"shard_ids": ids}
 
-    state = aggregate_flow(list(args.files), list(args.shard), return_state=True)
-    if not state.is_completed():
-        print(f"aggregate: {state.name}: {state.message}", file=sys.stderr)
-        return 1
-    res = state.result()
-    emit(args, res, f"{res['shards']} shards, {res['lines']} lines: {res['inserted']} new games, "
-                    f"{res['skipped']} known, {res['quarantined']} quarantined")
+def _check_file(f: str) -> None:
+    """A shard file argument that can be read, before anything is opened."""
+    p = Path(f)
+    if not p.exists():
+        raise UsageError(f"{f}: no such file")
+    if not p.is_file():
+        raise UsageError(f"{f}: not a regular file ({'a directory' if p.is_dir() else 'a special file'})")
+    if not os.access(p, os.R_OK):
+        raise UsageError(f"{f}: not readable (permission denied)")
+    if p.stat().st_size == 0:
+        raise UsageError(f"{f}: empty file (a shard has at least one game record)")
+
+
+def _put_import(store, path: str) -> str:
+    """Put a shard file into the store and record it (``imports/<sha256>``) for ``--from-store``."""
+    from pathlib import Path
+
+    from engine.loop.truth import import_pointer_name, publish_once
+    from engine.storage import Manifest, ManifestEntry
+
+    ref = store.put_file(path)
+    mid = store.put_manifest(Manifest.build("shards", [ManifestEntry.for_object("shard" + _suffix(Path(path)), ref)],
+                                            {"source": "aggregate"}))
+    publish_once(store, import_pointer_name(ref.sha256), mid, {})
+    return ref.sha256
+
+
+def _suffix(p) -> str:
+    return "".join(p.suffixes[-2:]) if p.suffixes else ".jsonl"
+
+
+def _from_store(args: argparse.Namespace) -> int:
+    from engine.loop import open_context
+    from engine.loop.truth import rebuild_from_store
+    from tasks.common import forge_config
+
+    ctx = open_context(forge_config(), check=False)
+    try:
+        rep = rebuild_from_store(ctx)
+    finally:
+        ctx.close()
+    emit(args, {"shards": rep.shards, "inserted": rep.games_inserted, "datasets": rep.datasets, "models": rep.models,
+                "promotions": rep.promotions, "champion_moves": rep.champion_moves},
+         f"rebuilt {ctx.db.url} from {ctx.store.url}: {rep.summary()}")
     return 0

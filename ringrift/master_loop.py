@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 
+from . import _checks as checks
 from ._pipeline import add_common, emit, setup, where
 
 STAGE_NAMES = ("selfplay", "sync", "export", "train", "gauntlet", "promotion", "analysis")
@@ -23,12 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=None,
                         help="loop profile: minimal, standard, full (default loop.profile / $RINGRIFT_PROFILE); "
                              "it decides the configs and the stages")
-    parser.add_argument("--generations", type=int, default=1, metavar="N",
+    parser.add_argument("--generations", type=checks.non_negative, default=1, metavar="N",
                         help="generations to run, one flow run each (0 = until interrupted; default 1)")
-    parser.add_argument("--games", type=int, default=None,
+    parser.add_argument("--games", type=checks.count, default=None,
                         help="selfplay budget per generation across configs (default: each config gets what it "
                              "lacks to reach the training threshold)")
-    parser.add_argument("--configs", default=None, help="comma-separated configs instead of the profile's")
+    parser.add_argument("--configs", default=None, type=checks.config_keys, help="comma-separated configs instead of the profile's")
     parser.add_argument("--stages", default=None,
                         help=f"comma-separated stages instead of the profile's ({','.join(STAGE_NAMES)})")
     parser.add_argument("--mode", default="auto", choices=("auto", "inprocess", "legacy", "deployments"),
@@ -38,19 +39,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the whole generation as one in-process flow without deployments "
                              "(same as --mode legacy or RINGRIFT_UNIFIED_LOOP_LEGACY=1)")
     parser.add_argument("--force-train", action="store_true", help="train even below the training threshold")
-    parser.add_argument("--seed", type=int, default=None, help="selfplay seed (default: from the flow run)")
-    parser.add_argument("--pause", type=float, default=0.0, metavar="S", help="seconds between generations")
+    parser.add_argument("--seed", type=checks.seed, default=None, help="selfplay seed (default: from the flow run)")
+    parser.add_argument("--pause", type=checks.float_at_least(0), default=0.0, metavar="S", help="seconds between generations")
     view = parser.add_argument_group("status (start nothing)")
     view.add_argument("--status", action="store_true",
                       help="one snapshot: per config the champion, its rating, games since the last training, "
                            "what runs now, what failed")
     view.add_argument("--watch", action="store_true", help="the snapshot again every --interval seconds (Ctrl-C ends)")
-    view.add_argument("--interval", type=float, default=10.0, help="seconds between --watch snapshots (default 10)")
+    view.add_argument("--interval", type=checks.float_at_least(0, strict=True), default=10.0, help="seconds between --watch snapshots (default 10)")
     add_common(parser, deployment=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    setup(args)
+    checks.profile(setup(args), args.profile)
+    bad = [s for s in (args.stages or "").split(",") if s and s not in STAGE_NAMES]
+    if bad:
+        raise checks.UsageError(f"--stages: unknown stage {bad[0]!r} (stages: {', '.join(STAGE_NAMES)})")
     if args.legacy:
         args.mode = "legacy"
     if args.status or args.watch:
@@ -65,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from engine.loop.lock import HomeLock, LoopLocked
 
+    from engine.loop.truth import DatabaseLost
+    from tasks.common import forge_context
+
     cfg = forge_config()
     lock = HomeLock(cfg.home_path)
     try:
@@ -72,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
     except LoopLocked as e:
         print(f"master-loop: {e}", file=sys.stderr)
         return 3
+    try:
+        forge_context(cfg)  # a lost database stops the loop here, before anything starts
+    except DatabaseLost as e:
+        lock.release()
+        print(f"master-loop: {e}", file=sys.stderr)
+        return 2
     try:
         return _generations(args, cfg, mode)
     finally:
@@ -83,7 +96,7 @@ def _generations(args: argparse.Namespace, cfg, mode: str) -> int:
 
     params = {"profile": args.profile, "games": args.games, "mode": mode, "seed": args.seed,
               "force_train": args.force_train,
-              "configs": args.configs.split(",") if args.configs else None,
+              "configs": args.configs,
               "stages": args.stages.split(",") if args.stages else None}
     gen = 0
     rc = 0
@@ -115,8 +128,17 @@ def _generations(args: argparse.Namespace, cfg, mode: str) -> int:
 # -- status -----------------------------------------------------------------------------------------
 
 def _status_loop(args: argparse.Namespace) -> int:
+    from engine.loop.truth import DatabaseLost
     from tasks.common import forge_config
 
+    try:
+        return _status_views(args, forge_config)
+    except DatabaseLost as e:
+        print(f"master-loop: {e}", file=sys.stderr)
+        return 2
+
+
+def _status_views(args: argparse.Namespace, forge_config) -> int:
     try:
         while True:
             cfg = forge_config()

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -169,21 +170,9 @@ def _store_instance(store) -> str:
 
 
 def _db_instance(db) -> str:
-    import uuid
+    from engine.loop.truth import database_instance
 
-    from engine.db import PointerConflict, get_pointer, record_pointer_move
-
-    with db.session(write=False) as s:
-        cur = get_pointer(s, IDENTITY_POINTER)
-    if cur is None:
-        try:
-            with db.session() as s:
-                cur = record_pointer_move(s, IDENTITY_POINTER, None, uuid.uuid4().hex,
-                                          "pipeline instance (task cache keys)").new_target
-        except PointerConflict:
-            with db.session(write=False) as s:
-                cur = get_pointer(s, IDENTITY_POINTER)
-    return cur
+    return database_instance(db, create=True)
 
 
 class PipelineTarget(CachePolicy):
@@ -193,7 +182,28 @@ class PipelineTarget(CachePolicy):
         return pipeline_identity()
 
 
+@dataclasses.dataclass
+class StageConfig(CachePolicy):
+    """Cache key part: the fingerprint of the config sections the stage reads
+    (``engine.loop.identity.config_fingerprint``), so that changing ``training.lr`` is never
+    answered from a result cached under the old value."""
+
+    stage: str = ""
+
+    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs) -> str | None:
+        from engine.loop.identity import config_fingerprint
+
+        return config_fingerprint(forge_config(), self.stage)
+
+
 STAGE_CACHE = INPUTS + TASK_SOURCE + PipelineTarget()
+
+
+def stage_cache(stage: str):
+    """The cache policy of a stage's task: ``STAGE_CACHE`` plus the stage's config fingerprint."""
+    from engine.loop.identity import STAGE_KINDS
+
+    return STAGE_CACHE + StageConfig(stage=stage) if stage in STAGE_KINDS else STAGE_CACHE
 
 
 # Errors a retry cannot fix (the stage said why; the same inputs give the same answer).
@@ -226,7 +236,7 @@ def stage_task(stage: str, *, cache: bool = True, **kwargs) -> Callable:
         timeout_seconds=rt.timeout_seconds, retry_condition_fn=retry_transient, tags=["ringrift", stage],
         persist_result=True, log_prints=True)
     if cache:
-        opts["cache_policy"] = STAGE_CACHE
+        opts["cache_policy"] = stage_cache(stage)
     else:
         from prefect.cache_policies import NO_CACHE
 

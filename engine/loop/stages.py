@@ -20,6 +20,7 @@ from .artifacts import (batch_pointer_name, champion_pointer_name, dataset_chunk
                         model_manifest_of, publish_model)
 from .context import Context
 from .hooks import pause_point
+from .truth import dataset_pointer_name, promotion_pointer_name, publish_once
 from .identity import (config_fingerprint, export_id as make_export_id, identity, resolve_engine, selfplay_batch_id,
                        stage_config, training_run_id)
 
@@ -355,6 +356,8 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
                                      num_samples=rep.total_samples, num_games=int(rep.counts.get("games_exported", 0) or 0),
                                      window={"samples": w, "total": total}, splits=dict(rep.samples),
                                      lineage={"shards": list(chosen)}, manifest_uri=f"{ctx.store.url}#{did}"))
+    publish_once(ctx.store, dataset_pointer_name(config_key, did), did,  # the store's index of datasets
+                 {"games": int(rep.counts.get("games_exported", 0) or 0), "total": total})
     log.info("export %s: dataset %s, %s samples from %d shards", config_key, did[:12], rep.samples, len(chosen))
     return ExportStageResult(config_key, True, did, dict(rep.samples), int(rep.counts.get("games_exported", 0) or 0), gates,
                              "", reused=rep.reused, seconds=time.perf_counter() - t0)
@@ -389,6 +392,9 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
         log.info("training %s: no champion to start from -> from scratch (%s network)", config_key,
                  ctx.cfg.network.size)
     cfg = ctx.cfg.training
+    done = _finished_training(ctx, config_key, run_id, t0)
+    if done is not None:
+        return done
     owner = process_tag()
     with ctx.db.session() as s:
         gone = abandon_training_runs(s, config_key, lambda tag: tag_alive(tag) is False, keep=run_id)
@@ -441,6 +447,23 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
              res.steps, res.best_val or float("nan"))
     return TrainStageResult(config_key, run_id, ident.model_id, mid, res.init, res.steps, res.stopped, res.best_val,
                             tuple(res.val_history), calibration, seconds=time.perf_counter() - t0)
+
+
+def _finished_training(ctx: Context, config_key: str, run_id: str, t0: float) -> TrainStageResult | None:
+    """The result of run ``run_id`` when it finished and registered its model (a rerun)."""
+    from engine.db import get_model, get_training_run
+
+    with ctx.db.session(write=False) as s:
+        run = get_training_run(s, run_id)
+        m = (run.metrics or {}) if run is not None and run.status == "finished" else {}
+        model = get_model(s, m["model_id"]) if m.get("model_id") else None
+    if model is None or not model.checkpoint_uri:
+        return None
+    log.info("training %s: run %s finished before: model %s", config_key, run_id, model.model_id[:12])
+    return TrainStageResult(config_key, run_id, model.model_id, model_manifest_of(ctx.db, model.model_id),
+                            f"reused:{run.init_from}", int(m.get("steps", 0)), str(m.get("stopped", "")),
+                            m.get("best_val"), tuple(m.get("val_history", ())), None,
+                            seconds=time.perf_counter() - t0)
 
 
 # -- evaluation ------------------------------------------------------------------------------------
@@ -552,6 +575,8 @@ def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id:
                         beta=pr.beta, details=sprt, promotion_id=res.run_id)
     from engine.db import record_promotion
 
+    publish_once(ctx.store, promotion_pointer_name(config_key, prow.promotion_id), model_manifest_of(ctx.db, model_id),
+                 {k: v for k, v in asdict(prow).items() if k != "created_at"})
     with ctx.db.session() as s:
         record_promotion(s, prow)
     return _finish_promotion(ctx, prow, time.perf_counter() - t0)
