@@ -20,6 +20,7 @@ from engine.db import (Database, DatabaseError, alembic_config, count_games, dat
                        insert_games, open_database, record_shard, upgrade, upgrade_sql)
 from engine.db.models import Base, Shard
 from engine.db.types import UTCDateTime, as_utc
+from tests.db.conftest import _url
 from tests.db.helpers import game, shard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,3 +253,35 @@ def test_naive_datetimes_are_refused():
 
 def test_every_table_is_in_the_metadata():
     assert set(Base.metadata.tables) == TABLES
+
+
+# -- secrets never appear in what the database layer prints (issue 13) ------------------------------------
+
+SECRET_URL = "postgresql+psycopg://u:pw@127.0.0.1:1/db?password=QuerySecret456&sslpassword=Ssl-Secret-789"
+
+
+def _no_secret(text: str) -> None:
+    for s in (":pw@", "QuerySecret456", "Ssl-Secret-789"):
+        assert s not in text, text
+
+
+@pytest.mark.parametrize("url", [SECRET_URL, "postgresql+psycopg://u:pw@[::1/db?password=QuerySecret456"])
+def test_failing_connection_errors_are_redacted(url):
+    with pytest.raises(DatabaseError) as e:
+        open_database(url)
+    _no_secret(str(e.value))
+    _no_secret(repr(e.value))
+    assert "cannot" in str(e.value)
+
+
+def test_database_url_masks_password_and_secret_query_parameters(pg_database):
+    url = _url(pg_database).replace("postgres@", "postgres:pw@", 1) + "?password=QuerySecret456"
+    db = open_database(url, migrate=False)
+    try:
+        _no_secret(db.url)
+        _no_secret(repr(db))
+        assert db.url.endswith(f"/{pg_database}?password=***") and ":***@" in db.url
+        with db.session(write=False) as s:  # the real URL still connects (the mask is for display only)
+            assert s.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
