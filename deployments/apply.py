@@ -283,9 +283,13 @@ async def _deployment(client, d: DeploymentSpec, plan: Plan, flow_ids: dict, dry
 
 async def _automation(client, a: AutomationSpec, ids: dict, dry_run: bool) -> Change:
     if any(ids.get(act.get("deployment")) is None for act in a.actions if "deployment" in act):
-        if dry_run:
-            return Change("automation", a.name, "updated", "after its deployments are created")
-        raise RuntimeError(f"automation {a.name}: a deployment it starts is missing")
+        if not dry_run:
+            raise RuntimeError(f"automation {a.name}: a deployment it starts is missing")
+        # a dry run creates no deployment, so there are no ids to compare actions with: the
+        # automation is "created" when the server has none of that name, else "updated"
+        existing = await client.read_automations_by_name(a.name)
+        return Change("automation", a.name, "updated" if existing else "created",
+                      "after its deployments are created")
     core = automation_core(a, ids)
     existing = await client.read_automations_by_name(a.name)
     if not existing:
