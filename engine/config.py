@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import difflib
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Mapping
 
-from engine.analysis.settings import OpsSettings
+from engine.analysis.settings import (LATE_ACTIONS, STUCK_ACTIONS, HealthSettings, OpsSettings, WatchdogSettings,
+                                     WorkerSettings)
 from engine.data.gates import GateConfig
 from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
 from engine.evaluation.ladder import LadderSettings
@@ -39,15 +42,168 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "unifi
 
 
 class ConfigError(ValueError):
-    """A configuration file or override is invalid; the message names the file and key."""
+    """A configuration file or override is invalid; the one-line message names where:
+    ``FILE[:LINE]: DOTTED.KEY: problem`` or ``$VARIABLE (DOTTED.KEY): problem``."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
+                 line: int | None = None, var: str | None = None) -> None:
+        self.message, self.file, self.key, self.line, self.var = message, file, key, line, var
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if self.var:
+            return f"${self.var}" + (f" ({self.key})" if self.key else "") + f": {self.message}"
+        parts = [f"{self.file}:{self.line}" if self.file and self.line else self.file, self.key, self.message]
+        return ": ".join(p for p in parts if p)
+
+    def located(self, **where: Any) -> "ConfigError":
+        """The same problem with more of its place filled in (file, line, variable)."""
+        fields = {"file": self.file, "key": self.key, "line": self.line, "var": self.var} | where
+        return ConfigError(self.message, **fields)
+
+
+# -- value rules: declared on the fields with Annotated[type, rule, ...] ----------------------------
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+@dataclass(frozen=True)
+class Range:
+    """``lo <= value <= hi`` (``open_lo`` / ``open_hi``: strict); ``None`` = unbounded."""
+
+    lo: float | None = None
+    hi: float | None = None
+    open_lo: bool = False
+    open_hi: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        low = self.lo is not None and (value < self.lo or (self.open_lo and value == self.lo))
+        high = self.hi is not None and (value > self.hi or (self.open_hi and value == self.hi))
+        if not (low or high):
+            return None
+        if self.hi is None:
+            return f"must be {'>' if self.open_lo else '>='} {_num(self.lo)}, got {value!r}"
+        if self.lo is None:
+            return f"must be {'<' if self.open_hi else '<='} {_num(self.hi)}, got {value!r}"
+        return (f"must be in {'(' if self.open_lo else '['}{_num(self.lo)}, {_num(self.hi)}"
+                f"{')' if self.open_hi else ']'}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of ``choices`` (with a did-you-mean for a near miss)."""
+
+    choices: tuple[Any, ...]
+
+    def __init__(self, *choices: Any) -> None:
+        object.__setattr__(self, "choices", tuple(choices))
+
+    def problem(self, value: Any) -> str | None:
+        if value in self.choices:
+            return None
+        return f"must be one of {', '.join(map(str, self.choices))}, got {value!r}{_did_you_mean(value, self.choices)}"
+
+
+@dataclass(frozen=True)
+class Matches:
+    """A string matching ``pattern`` (whole string); ``what`` says what that means."""
+
+    pattern: str
+    what: str
+
+    def problem(self, value: Any) -> str | None:
+        return None if re.fullmatch(self.pattern, value) else f"must be {self.what}, got {value!r}"
+
+
+@dataclass(frozen=True)
+class KeysOneOf:
+    """A mapping whose keys are among ``choices``."""
+
+    choices: tuple[str, ...]
+
+    def __init__(self, *choices: str) -> None:
+        object.__setattr__(self, "choices", tuple(choices))
+
+    def problem(self, value: Any) -> str | None:
+        bad = [k for k in value if k not in self.choices]
+        if not bad:
+            return None
+        return (f"unknown key {bad[0]!r}{_did_you_mean(bad[0], self.choices)} "
+                f"(known here: {', '.join(self.choices)})")
+
+
+@dataclass(frozen=True)
+class ConfigKeyRule:
+    """A ``BOARD_Np`` config key of a board this engine has."""
+
+    def problem(self, value: Any) -> str | None:
+        board, sep, tail = str(value).rpartition("_")
+        if sep and board in _BOARDS and tail in ("2p", "3p", "4p"):
+            return None
+        keys = [f"{b}_{n}p" for b in _BOARDS for n in (2, 3, 4)]
+        return (f"unknown config key {value!r}{_did_you_mean(value, keys)} "
+                f"(BOARD_Np, BOARD one of {', '.join(_BOARDS)}, N 2..4)")
+
+
+# relations between fields of one section, checked once every value is known (file and environment)
+@dataclass(frozen=True)
+class KeyOf:
+    """A key of the mapping in the sibling field ``field``."""
+
+    field: str
+
+    def relation(self, value: Any, obj: Any) -> str | None:
+        known = _get(obj, self.field)
+        if value in known:
+            return None
+        return (f"{value!r} is not one of the configured {self.field}{_did_you_mean(value, list(known))} "
+                f"(configured: {', '.join(sorted(known))})")
+
+
+@dataclass(frozen=True)
+class NotBelow:
+    """At least the sibling field ``field`` (``strict``: greater); ``None`` values are not compared."""
+
+    field: str
+    strict: bool = False
+
+    def relation(self, value: Any, obj: Any) -> str | None:
+        other = _get(obj, self.field)
+        if value is None or other is None or value > other or (value == other and not self.strict):
+            return None
+        return f"must be {'>' if self.strict else '>='} {self.field} ({_num(other)}), got {value!r}"
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
+
+
+def _did_you_mean(value: Any, choices: Any) -> str:
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_BOARDS = ("square8", "square19", "hex8", "hexagonal")  # engine.game.BOARD_TYPES (not imported: keeps this light)
+_NONEMPTY = Matches(r"(?s).+", "a non-empty string")
+
+# the usual shapes of a number in this file
+Count = Annotated[int, Range(lo=1)]  # how many of something, at least one
+NonNegInt = Annotated[int, Range(lo=0)]  # 0 has a meaning (off, all, default): see the field's comment
+NonNegFloat = Annotated[float, Range(lo=0)]
+PositiveFloat = Annotated[float, Range(lo=0, open_lo=True)]
+Probability = Annotated[float, Range(0, 1)]
+Share = Annotated[float, Range(0, 1)]
+NonEmpty = Annotated[str, _NONEMPTY]
+ConfigKey = Annotated[str, ConfigKeyRule()]
 
 
 @dataclass(frozen=True)
 class StorageConfig:
     """Where artifacts live: ``file://`` (local folder), ``s3://bucket/prefix`` or ``memory://``."""
 
-    url: str = "store"  # relative -> {home}/store
-    cache_dir: str = "cache"  # local cache of remote objects (sync, model distribution)
+    url: NonEmpty = "store"  # relative -> {home}/store
+    cache_dir: NonEmpty = "cache"  # local cache of remote objects (sync, model distribution)
     s3_endpoint_url: str | None = None  # e.g. http://minio:9000; None = AWS
     s3_region: str | None = None
 
@@ -56,30 +212,30 @@ class StorageConfig:
 class DatabaseConfig:
     """SQLAlchemy URL: SQLite (WAL) by default, ``postgresql+psycopg://...`` on a cluster."""
 
-    url: str = "sqlite:///forge.db"  # relative sqlite path -> {home}/forge.db
+    url: Annotated[str, Matches(r"[A-Za-z0-9+]+://.*", "a SQLAlchemy URL such as sqlite:///forge.db")] = "sqlite:///forge.db"  # relative sqlite path -> {home}/forge.db
 
 
 @dataclass(frozen=True)
 class NetworkSize:
     """Residual tower dimensions (see ``engine.nn.network``)."""
 
-    channels: int
-    blocks: int
-    se_ratio: int = 4  # squeeze-excitation reduction; 0 disables SE
-    policy_channels: int = 32  # hidden channels of the policy head before the per-move logits
-    value_hidden: int = 64
+    channels: Count
+    blocks: Count
+    se_ratio: NonNegInt = 4  # squeeze-excitation reduction; 0 disables SE
+    policy_channels: Count = 32  # hidden channels of the policy head before the per-move logits
+    value_hidden: Count = 64
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
     """Network sizes by name; ``size`` is the one selfplay/training use unless told otherwise."""
 
-    size: str = "tiny"
+    size: Annotated[str, KeyOf("sizes")] = "tiny"
     sizes: Mapping[str, NetworkSize] = field(default_factory=lambda: {
         "tiny": NetworkSize(channels=32, blocks=2, se_ratio=4, policy_channels=16, value_hidden=32),
         "standard": NetworkSize(channels=128, blocks=10, se_ratio=4, policy_channels=32, value_hidden=128),
     })
-    device: str = "auto"  # auto = cuda when available, else cpu
+    device: Annotated[str, Matches(r"auto|cpu|mps|cuda(:[0-9]+)?", "auto, cpu, mps, cuda or cuda:N")] = "auto"  # auto = cuda when available, else cpu
 
     def size_of(self, name: str | None = None) -> NetworkSize:
         key = name or self.size
@@ -92,34 +248,34 @@ class NetworkConfig:
 class SelfplayTemperatureConfig:
     """Self-play move temperature by ply and generation (``engine.training.temperature``)."""
 
-    kind: str = "step"  # constant | step | linear | exponential
-    initial: float = 1.0
-    final: float = 0.0  # 0 = best move
-    plies: int = 30  # step: plies at `initial`; linear: plies to reach `final`
-    half_life: float = 15.0  # exponential
-    generation_decay: float = 1.0  # 1 = same schedule every generation
-    min_generation_factor: float = 0.0
+    kind: Annotated[str, OneOf("constant", "step", "linear", "exponential", "linear_decay", "exp_decay", "exp")] = "step"  # constant | step | linear | exponential
+    initial: NonNegFloat = 1.0
+    final: NonNegFloat = 0.0  # 0 = best move
+    plies: NonNegInt = 30  # step: plies at `initial`; linear: plies to reach `final`
+    half_life: PositiveFloat = 15.0  # exponential
+    generation_decay: Annotated[float, Range(0, 1, open_lo=True)] = 1.0  # 1 = same schedule every generation
+    min_generation_factor: Share = 0.0
 
 
 @dataclass(frozen=True)
 class CalibrationConfig:
-    bins: int = 10
-    objective: str = "mse"  # mse | nll
-    seats: str = "first"  # first | all
+    bins: Count = 10
+    objective: Annotated[str, OneOf("mse", "nll")] = "mse"
+    seats: Annotated[str, OneOf("first", "all")] = "first"
     weight_by_count: bool = False
-    history: str = "calibration.jsonl"  # relative -> under home
+    history: NonEmpty = "calibration.jsonl"  # relative -> under home
 
 
 @dataclass(frozen=True)
 class SelfplayConfig:
     """Self-play batches (``engine.loop.run_selfplay``)."""
 
-    games_per_batch: int = 16
-    engine: str = "auto"  # auto: gumbel with the champion network, heuristic until there is one
-    simulations: int = 32  # gumbel simulations per move with a network
-    max_considered: int = 8  # gumbel sampled actions at the root
-    max_moves: int = 2000  # safety cap per game (a capped game is never exported)
-    concurrency: int = 0  # games in lockstep (0 = the whole batch)
+    games_per_batch: Count = 16
+    engine: Annotated[str, OneOf("auto", "heuristic", "gumbel", "random")] = "auto"  # auto: gumbel with the champion network, heuristic until there is one
+    simulations: Count = 32  # gumbel simulations per move with a network
+    max_considered: Count = 8  # gumbel sampled actions at the root
+    max_moves: Count = 2000  # safety cap per game (a capped game is never exported)
+    concurrency: NonNegInt = 0  # games in lockstep (0 = the whole batch)
     temperature: SelfplayTemperatureConfig = field(default_factory=SelfplayTemperatureConfig)
 
 
@@ -127,15 +283,15 @@ class SelfplayConfig:
 class LoopConfig:
     """The generation loop (``engine.loop``; the Prefect master loop uses the same keys)."""
 
-    profile: str = "minimal"  # which entry of profiles runs
-    profiles: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+    profile: Annotated[str, KeyOf("profiles")] = "minimal"  # which entry of profiles runs
+    profiles: Mapping[str, tuple[ConfigKey, ...]] = field(default_factory=lambda: {
         "minimal": ("square8_2p",),
         "standard": ("square8_2p", "square8_3p", "square8_4p", "hex8_2p"),
         "full": tuple(f"{b}_{n}p" for b in ("square8", "hex8", "square19", "hexagonal") for n in (2, 3, 4)),
     })
-    train_threshold_games: int = 64  # new games since the last training before a new training starts
-    selfplay_batches: int = 1  # selfplay batches per generation and config
-    keep_candidates: int = 5  # prune keeps the last K candidates per config (every champion is kept)
+    train_threshold_games: Count = 64  # new games since the last training before a new training starts
+    selfplay_batches: Count = 1  # selfplay batches per generation and config
+    keep_candidates: NonNegInt = 5  # prune keeps the last K candidates per config (every champion is kept)
 
     def configs(self, profile: str | None = None) -> tuple[str, ...]:
         key = profile or self.profile
@@ -148,25 +304,25 @@ class LoopConfig:
 class WindowConfig:
     """KataGo's sublinear training window (``engine.data.window.data_window``)."""
 
-    min_window: int = 250_000
-    alpha: float = 0.75
-    beta: float = 0.4
-    max_window: int | None = None
+    min_window: Count = 250_000
+    alpha: Annotated[float, Range(0, 1, open_lo=True)] = 0.75
+    beta: Annotated[float, Range(0, 1, open_lo=True)] = 0.4
+    max_window: Annotated[int, NotBelow("min_window")] | None = None
 
 
 @dataclass(frozen=True)
 class ExportConfig:
     """Shards -> NPZ (``engine.data.export``)."""
 
-    val_fraction: float = 0.05
-    chunk_samples: int | None = None  # None = per-board default (about 16 MB of planes per chunk)
+    val_fraction: Annotated[float, Range(0, 1, open_hi=True)] = 0.05
+    chunk_samples: Count | None = None  # None = per-board default (about 16 MB of planes per chunk)
     dedup: bool = True
     include_capped: bool = False
     compress: bool = True
     shuffle: bool = True
-    seed: int = 0
-    shard_compression: str = "zstd"
-    max_reuse: float = 4.0
+    seed: NonNegInt = 0
+    shard_compression: Annotated[str, OneOf("zstd", "gzip")] = "zstd"
+    max_reuse: PositiveFloat = 4.0
     window: WindowConfig = field(default_factory=WindowConfig)
     gates: GateConfig = field(default_factory=GateConfig)
 
@@ -175,21 +331,21 @@ class ExportConfig:
 class TrainingConfig:
     """The trainer's hyperparameters (``engine.training``)."""
 
-    batch_size: int = 256
-    lr: float = 2e-3  # peak learning rate (AdamW)
-    weight_decay: float = 1e-4
-    warmup_steps: int = 100
-    epochs: int = 4  # passes over the training split (the cosine schedule spans them)
-    max_steps: int = 0  # 0 = no cap beyond epochs
-    grad_clip: float = 1.0
-    value_weight: float = 1.0
-    policy_weight: float = 1.0
-    checkpoint_every: int = 200  # steps; a checkpoint is also written at the end
-    early_stop_patience: int = 2  # epochs without a better validation loss; 0 = never stop early
-    shuffle_chunks: int = 4  # NPZ chunks mixed together when shuffling (bounds memory)
+    batch_size: Count = 256
+    lr: PositiveFloat = 2e-3  # peak learning rate (AdamW)
+    weight_decay: NonNegFloat = 1e-4
+    warmup_steps: NonNegInt = 100
+    epochs: Count = 4  # passes over the training split (the cosine schedule spans them)
+    max_steps: NonNegInt = 0  # 0 = no cap beyond epochs
+    grad_clip: NonNegFloat = 1.0
+    value_weight: NonNegFloat = 1.0
+    policy_weight: NonNegFloat = 1.0
+    checkpoint_every: Count = 200  # steps; a checkpoint is also written at the end
+    early_stop_patience: NonNegInt = 2  # epochs without a better validation loss; 0 = never stop early
+    shuffle_chunks: Count = 4  # NPZ chunks mixed together when shuffling (bounds memory)
     augment: bool = True  # a random board symmetry per sample
-    amp: str = "auto"  # CUDA autocast: auto (bf16 if supported, else fp16), bf16, fp16, off
-    seed: int = 0
+    amp: Annotated[str, OneOf("auto", "bf16", "fp16", "off")] = "auto"  # CUDA autocast: auto (bf16 if supported, else fp16), bf16, fp16, off
+    seed: NonNegInt = 0
 
 
 # The stages a generation can run, in order.
@@ -248,39 +404,41 @@ class OrchestrationConfig:
     """The ``orchestration:`` section: Prefect pools, queues, schedules, retries (``tasks/``, ``flows/``)."""
 
     # stages per loop profile (the profile's configs are loop.profiles)
-    profile_stages: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {
+    profile_stages: Mapping[str, tuple[Annotated[str, OneOf(*STAGES)], ...]] = field(default_factory=lambda: {
         "minimal": ("selfplay", "export", "train", "promotion"),
         "standard": ("selfplay", "sync", "export", "train", "gauntlet", "promotion"),
         "full": ("selfplay", "sync", "export", "train", "gauntlet", "promotion", "analysis"),
     })
     # work pools (process type; kubernetes / docker use deployments/*-job-template.json)
-    cpu_pool: str = "cpu"
-    gpu_pool: str = "gpu"
-    cpu_pool_type: str = "process"
-    gpu_pool_type: str = "process"
+    cpu_pool: NonEmpty = "cpu"
+    gpu_pool: NonEmpty = "gpu"
+    cpu_pool_type: NonEmpty = "process"
+    gpu_pool_type: NonEmpty = "process"
     # work queues of each pool and their priorities (1 = served first)
-    queue_priorities: Mapping[str, int] = field(default_factory=lambda: {
+    queue_priorities: Mapping[str, Count] = field(default_factory=lambda: {
         "promotion": 1, "evaluation": 2, "training": 3, "maintenance": 4, "selfplay": 5})
     # schedules (0 / "" = no schedule)
-    selfplay_interval_seconds: int = 900  # the selfplay/<config> deployments of the active profile
-    selfplay_games: int = 0  # games per scheduled selfplay run; 0 = loop.train_threshold_games
-    sync_interval_seconds: int = 300  # sync/default
-    evaluation_interval_seconds: int = 3600  # analysis/default (ratings, status)
-    health_interval_seconds: int = 300  # health/default
+    selfplay_interval_seconds: NonNegInt = 900  # the selfplay/<config> deployments of the active profile
+    selfplay_games: NonNegInt = 0  # games per scheduled selfplay run; 0 = loop.train_threshold_games
+    sync_interval_seconds: NonNegInt = 300  # sync/default
+    evaluation_interval_seconds: NonNegInt = 3600  # analysis/default (ratings, status)
+    health_interval_seconds: NonNegInt = 300  # health/default
     prune_cron: str = "30 3 * * *"  # prune/default (daily)
-    master_loop_interval_seconds: int = 0  # master-loop/<profile>; 0 = run by hand only
+    master_loop_interval_seconds: NonNegInt = 0  # master-loop/<profile>; 0 = run by hand only
     # crash / zombie detection: no heartbeat for this long -> the run is marked Crashed, then
     # rescheduled (retried) up to crash_retries times
-    heartbeat_seconds: int = 30
-    zombie_seconds: int = 180
-    crash_retries: int = 2
+    heartbeat_seconds: Count = 30
+    zombie_seconds: Annotated[int, Range(lo=1), NotBelow("heartbeat_seconds")] = 180
+    crash_retries: NonNegInt = 2
     # selfplay allocation across configs (flows.allocation): weights by Elo progress
-    bootstrap_weight: float = 2.0  # no champion yet
-    improving_weight: float = 1.5  # the last promotion was accepted
-    steady_weight: float = 1.0
+    bootstrap_weight: NonNegFloat = 2.0  # no champion yet
+    improving_weight: NonNegFloat = 1.5  # the last promotion was accepted
+    steady_weight: NonNegFloat = 1.0
     # Prefect task options per stage (overrides of DEFAULT_RUNTIME)
-    retries: Mapping[str, int] = field(default_factory=dict)
-    retry_delays: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    retries: Annotated[Mapping[str, NonNegInt], KeysOneOf(*DEFAULT_RUNTIME)] = field(default_factory=dict)
+    retry_delays: Annotated[Mapping[str, tuple[NonNegInt, ...]], KeysOneOf(*DEFAULT_RUNTIME)] = field(
+        default_factory=dict)
+    # the timeout table: seconds per attempt of each stage's task; a stage left out keeps its default
     timeouts: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
     # a flow may run this many times the sum of its stages' timeouts (retries, queueing)
     flow_timeout_factor: float = 1.5
@@ -339,8 +497,8 @@ class OrchestrationConfig:
 
 @dataclass(frozen=True)
 class ForgeConfig:
-    version: int = 1
-    home: str = "var"
+    version: Annotated[int, OneOf(1)] = 1
+    home: NonEmpty = "var"
     storage: StorageConfig = field(default_factory=StorageConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
@@ -404,98 +562,270 @@ ENV_OVERRIDES: dict[str, str] = {
 }
 
 
-def _check_type(value: Any, tp: Any, where: str) -> Any:
+# Rules for the sections whose dataclasses live in other packages (they do not import this module):
+# field -> the field's type with its rules, exactly as they would be written next to the field.
+FOREIGN_FIELD_TYPES: dict[type, dict[str, Any]] = {
+    GateConfig: {
+        "min_games": NonNegInt, "max_parity_fail_share": Share, "min_mean_moves": NonNegFloat,
+        "max_mean_moves": Annotated[float, Range(lo=0), NotBelow("min_mean_moves")] | None,
+        "min_game_moves": NonNegInt | None,
+        "max_game_moves": Annotated[int, Range(lo=0), NotBelow("min_game_moves")] | None,
+        "max_draw_share": Share, "max_stalemate_share": Share, "max_capped_share": Share,
+    },
+    EloSettings: {"prior_draws": NonNegFloat, "prior_sd": PositiveFloat, "max_iter": Count, "tol": PositiveFloat},
+    GauntletSettings: {
+        "games_per_opponent": Count, "ladder_simulations": tuple[Count, ...], "heuristic_profile": NonEmpty,
+        "champions": NonNegInt, "opening_moves": NonNegInt, "max_moves": NonNegInt, "concurrency": NonNegInt,
+    },
+    PromotionSettings: {
+        "elo1": Annotated[float, NotBelow("elo0", strict=True)],
+        "alpha": Annotated[float, Range(0, 1, open_lo=True, open_hi=True)],
+        "beta": Annotated[float, Range(0, 1, open_lo=True, open_hi=True)],
+        "min_games": NonNegInt, "max_games": Annotated[int, Range(lo=1), NotBelow("min_games")],
+        "batch_pairs": Count, "opening_moves": NonNegInt, "max_moves": NonNegInt, "concurrency": NonNegInt,
+    },
+    HealthSettings: {
+        "prefect_timeout_seconds": PositiveFloat, "worker_offline_seconds": Count,
+        "pool_without_worker": Annotated[str, OneOf("warn", "fail")], "crashed_window_hours": PositiveFloat,
+        "late_after_seconds": Count, "min_free_disk_gb": NonNegFloat,
+        "warn_free_disk_gb": Annotated[float, Range(lo=0), NotBelow("min_free_disk_gb")],
+        "champion_max_age_hours": NonNegFloat,
+    },
+    WatchdogSettings: {
+        "interval_seconds": Count, "stuck_action": Annotated[str, OneOf(*STUCK_ACTIONS)],
+        "late_action": Annotated[str, OneOf(*LATE_ACTIONS)], "heartbeat_timeout_seconds": NonNegInt,
+        "late_after_seconds": Count, "default_timeout_seconds": Count, "timeouts": Mapping[str, Count],
+        "backoff_seconds": NonNegInt, "max_actions_per_run": NonNegInt, "max_actions_per_hour": NonNegInt,
+        "state_file": NonEmpty,
+    },
+    WorkerSettings: {"cpu_pool": NonEmpty, "gpu_pool": NonEmpty, "worker_type": NonEmpty, "cpu_limit": NonNegInt,
+                     "gpu_limit": Count, "heartbeat_seconds": Count},
+}
+
+_NONE = type(None)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """Field name -> declared type with its rules (``Annotated``), for this module's sections and
+    the foreign ones alike."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    hints.update(FOREIGN_FIELD_TYPES.get(cls, {}))
+    return hints
+
+
+def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _type_name(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin in (collections.abc.Mapping, dict) or dataclasses.is_dataclass(tp):
+        return "a mapping"
+    if origin in (list, tuple, collections.abc.Sequence):
+        return "a list"
+    return {int: "an integer", float: "a number", bool: "true/false", str: "a string", _NONE: "null"}.get(
+        tp, getattr(tp, "__name__", str(tp)))
+
+
+def _check_type(value: Any, tp: Any, where: str) -> Any:
+    """``value`` converted to ``tp`` (lists -> tuples, ints -> floats), its rules checked; a
+    ``ConfigError`` with ``key=where`` otherwise."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        base, *rules = typing.get_args(tp)
+        value = _check_type(value, base, where)
+        for rule in rules:
+            problem = rule.problem(value) if hasattr(rule, "problem") else None
+            if problem:
+                raise ConfigError(problem, key=where)
+        return value
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
-        if value is None and type(None) in args:
+        if value is None and _NONE in args:
             return None
-        for a in args:
-            if a is type(None):
-                continue
+        options = [a for a in args if a is not _NONE]
+        if len(options) == 1:  # Optional[X]: X's own error is the precise one
+            return _check_type(value, options[0], where)
+        for a in options:
             try:
                 return _check_type(value, a, where)
             except ConfigError:
                 pass
-        raise ConfigError(f"{where}: expected {tp}, got {value!r}")
+        raise ConfigError(f"expected {_type_name(tp)}, got {value!r}", key=where)
     if origin in (collections.abc.Mapping, dict):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+            raise ConfigError(f"expected a mapping, got {value!r}", key=where)
         _, vt = typing.get_args(tp)
         return {str(k): _check_type(v, vt, f"{where}.{k}") for k, v in value.items()}
     if origin in (list, tuple, collections.abc.Sequence):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
+            raise ConfigError(f"expected a list, got {value!r}", key=where)
         (et, *_) = typing.get_args(tp) or (Any,)
         return tuple(_check_type(v, et, f"{where}[{i}]") for i, v in enumerate(value))
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+            raise ConfigError(f"expected a mapping, got {value!r}", key=where)
         return _build(tp, value, where)
     if tp is Any:
         return value
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is float and isinstance(value, float) and value != value:
+        raise ConfigError("expected a number, got nan", key=where)
     if tp is bool and not isinstance(value, bool):
-        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        raise ConfigError(f"expected true/false, got {value!r}", key=where)
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        raise ConfigError(f"expected an integer, got {value!r}", key=where)
     if not isinstance(value, tp):
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+        raise ConfigError(f"expected {_type_name(tp)}, got {value!r}", key=where)
     return value
 
 
+def _relations(cls: type, values: Mapping[str, Any], where: str) -> None:
+    """The rules of ``cls``'s fields that compare a field with a sibling (``KeyOf``, ``NotBelow``)."""
+    for name, tp in _hints(cls).items():
+        if name not in values:
+            continue
+        for rule in _rules_of(tp):
+            problem = rule.relation(values[name], values) if hasattr(rule, "relation") else None
+            if problem:
+                raise ConfigError(problem, key=f"{where}.{name}" if where else name)
+
+
+def _rules_of(tp: Any) -> list:
+    """The rules of a field type (``Annotated[X, ...]`` or ``Annotated[X, ...] | None``)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [r for a in typing.get_args(tp) for r in _rules_of(a)]
+    return list(typing.get_args(tp)[1:]) if typing.get_origin(tp) is Annotated else []
+
+
 def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
     unknown = sorted(set(data) - names)
     if unknown:
-        key = f"{where}.{unknown[0]}" if where else unknown[0]
-        raise ConfigError(f"unknown key {key!r} (known here: {', '.join(sorted(names))})")
+        close = difflib.get_close_matches(unknown[0], names, n=1, cutoff=0.6)
+        raise ConfigError("unknown key (" + (f"did you mean {close[0]!r}? " if close else "")
+                          + f"known here: {', '.join(sorted(names))})",
+                          key=f"{where}.{unknown[0]}" if where else unknown[0])
     kwargs = {k: _check_type(v, hints[k], f"{where}.{k}" if where else k) for k, v in data.items()}
-    return cls(**kwargs)
+    defaults = {f.name: getattr(cls(), f.name) for f in dataclasses.fields(cls)
+                if f.name != "source" and f.name not in kwargs and _has_default(f)}
+    _relations(cls, {**defaults, **kwargs}, where)
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as e:  # a section's own check (__post_init__)
+        if isinstance(e, ConfigError) and e.key:
+            raise
+        msg = e.message if isinstance(e, ConfigError) else str(e)
+        key, sep, rest = msg.partition(": ")
+        if sep and where and (key == where or key.startswith(where + ".")):  # it named its key already
+            raise ConfigError(rest, key=key) from None
+        raise ConfigError(msg, key=where or None) from None
 
 
-def _parse_env(raw: str, tp: Any) -> Any:
-    args = typing.get_args(tp)
-    base = next((a for a in args if a is not type(None)), tp) if args else tp
-    if raw == "" and type(None) in args:
+def _has_default(f: dataclasses.Field) -> bool:
+    return f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+
+
+def _check_relations(obj: Any, where: str = "") -> None:
+    """``_relations`` over the whole built tree (run again after the environment overrides)."""
+    if not dataclasses.is_dataclass(obj):
+        return
+    _relations(type(obj), {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}, where)
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        sub = f"{where}.{f.name}" if where else f.name
+        if dataclasses.is_dataclass(v):
+            _check_relations(v, sub)
+        elif isinstance(v, Mapping):
+            for k, item in v.items():
+                _check_relations(item, f"{sub}.{k}")
+        elif isinstance(v, tuple):
+            for i, item in enumerate(v):
+                _check_relations(item, f"{sub}[{i}]")
+
+
+def _parse_env(raw: str, tp: Any, where: str) -> Any:
+    """A variable's text as a value of ``tp`` (then checked like a value from the file)."""
+    args = [a for a in typing.get_args(tp) if a is not _NONE] if typing.get_origin(tp) in (
+        typing.Union, types.UnionType) else [tp]
+    if raw == "" and _NONE in typing.get_args(tp):
         return None
-    if base is int:
-        return int(raw)
-    if base is float:
-        return float(raw)
+    base = args[0]
+    while typing.get_origin(base) is Annotated:
+        base = typing.get_args(base)[0]
+    try:
+        if base is int:
+            return int(raw)
+        if base is float:
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"expected {_type_name(base)}, got {raw!r}", key=where) from None
     if base is bool:
-        return raw.lower() in ("1", "true", "yes", "on")
+        if raw.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ConfigError(f"expected true/false (1/0, yes/no, on/off), got {raw!r}", key=where)
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw
 
 
-def _set_dotted(cfg: Any, dotted: str, raw: str) -> Any:
+def _set_dotted(cfg: Any, dotted: str, raw: str, where: str = "") -> Any:
     head, _, rest = dotted.partition(".")
-    hints = typing.get_type_hints(type(cfg))
+    where = f"{where}.{head}" if where else head
     if rest:
-        return dataclasses.replace(cfg, **{head: _set_dotted(getattr(cfg, head), rest, raw)})
-    return dataclasses.replace(cfg, **{head: _parse_env(raw, hints[head])})
+        return dataclasses.replace(cfg, **{head: _set_dotted(getattr(cfg, head), rest, raw, where)})
+    tp = _hints(type(cfg))[head]
+    return dataclasses.replace(cfg, **{head: _check_type(_parse_env(raw, tp, where), tp, where)})
 
 
 def config_from_dict(data: Mapping[str, Any] | None, source: str = "<dict>",
                      env: Mapping[str, str] | None = None) -> ForgeConfig:
-    """Build a ``ForgeConfig`` from parsed YAML (``None`` = all defaults), then apply ``env`` overrides."""
+    """Build a ``ForgeConfig`` from parsed YAML (``None`` = all defaults), then apply ``env``
+    overrides; every value is checked against its field's type and rules (``ConfigError``)."""
     data = dict(data or {})
     try:
         cfg = _build(ForgeConfig, data, "")
     except ConfigError as e:
-        raise ConfigError(f"{source}: {e}") from None
+        raise e.located(file=source) from None
     cfg = dataclasses.replace(cfg, source=source)
+    overridden: dict[str, str] = {}
     for var, dotted in ENV_OVERRIDES.items():
         if env is not None and var in env:
             try:
                 cfg = _set_dotted(cfg, dotted, env[var])
-            except ValueError as e:
-                raise ConfigError(f"environment {var}={env[var]!r} ({dotted}): {e}") from None
+            except ConfigError as e:
+                raise ConfigError(e.message, key=dotted, var=var) from None
+            overridden[dotted] = var
+    try:
+        _check_relations(cfg)
+    except ConfigError as e:
+        # a relation broken by an override names the variable, else the file
+        var = overridden.get(e.key or "")
+        raise (e.located(var=var) if var else e.located(file=source)) from None
     return cfg
+
+
+def yaml_line(text: str, dotted: str) -> int | None:
+    """The 1-based line of ``dotted`` (``a.b[2].c``) in YAML ``text``, or ``None``."""
+    import yaml
+
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", dotted):
+        if part.startswith("[") and isinstance(node, yaml.SequenceNode) and int(part[1:-1]) < len(node.value):
+            node = node.value[int(part[1:-1])]
+            line = node.start_mark.line
+        elif isinstance(node, yaml.MappingNode) and any(k.value == part for k, _ in node.value):
+            key, node = next((k, v) for k, v in node.value if k.value == part)
+            line = key.start_mark.line  # the key's line (a nested section's value starts below it)
+        else:
+            return None
+    return None if line is None else line + 1
 
 
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> ForgeConfig:
@@ -508,10 +838,21 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         text = p.read_text()
     except OSError as e:
         raise ConfigError(f"cannot read config file {p}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not a UTF-8 text file (byte {e.start})", file=str(p)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: invalid YAML: {e}") from None
+        mark = getattr(e, "problem_mark", None)
+        what = " ".join(str(x) for x in (getattr(e, "problem", None), getattr(e, "context", None)) if x) or str(e)
+        col = f" (column {mark.column + 1})" if mark is not None else ""
+        raise ConfigError(f"invalid YAML: {' '.join(what.split())}{col}", file=str(p),
+                          line=mark.line + 1 if mark is not None else None) from None
     if data is not None and not isinstance(data, Mapping):
-        raise ConfigError(f"{p}: the top level must be a mapping of keys")
-    return config_from_dict(data, str(p), env)
+        raise ConfigError("the top level must be a mapping of keys", file=str(p))
+    try:
+        return config_from_dict(data, str(p), env)
+    except ConfigError as e:
+        if e.var or not e.key or e.line:
+            raise
+        raise e.located(line=yaml_line(text, e.key)) from None

@@ -10,6 +10,12 @@ Adding a subcommand takes one module and one entry:
    Keep heavy imports (engine, torch, prefect) inside `run`, so `ringrift --help` stays fast and
    works even when an optional part is missing or broken.
 2. Add one line to `SUBCOMMANDS` below: name -> (module path, one-line help).
+
+Bad input never shows a traceback: check arguments with the argparse types of `ringrift._checks`
+(and the config with `_checks.config(args)`) before starting anything, and raise `UsageError`,
+`ConfigError` or another of the project's errors; `main` prints it as one line and exits 2 (usage,
+config) or 1 (see `ringrift._errors`). Any other exception is a bug and keeps its traceback, as
+does every error with `RINGRIFT_TRACE_DEBUG=1`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from ._errors import explain, trace_enabled
 
 # name -> (module exposing add_arguments(parser) and run(args) -> int, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -56,23 +64,42 @@ def _version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (what was wrong, and where the help is), exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or with ``only`` (a subcommand name) only that one's
+    options: the other modules are not imported, which keeps a failing check fast."""
+    parser = _Parser(
         prog="ringrift",
         description="RingRift Forge: rules engine and self-improvement pipeline for RingRift.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_path, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_path)
         sp = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sp)
-        sp.set_defaults(_run=module.run)
+        if only is None or name == only:
+            module = importlib.import_module(module_path)
+            module.add_arguments(sp)
+            sp.set_defaults(_run=module.run)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=_command_of(argv))
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
@@ -81,6 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `ringrift demo | head`
         return 0
+    except Exception as e:  # noqa: BLE001 - bad input is one line; a bug keeps its traceback
+        known = explain(e)
+        if known is None or trace_enabled():
+            raise
+        code, line = known
+        print(f"ringrift {args.command}: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

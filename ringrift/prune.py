@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from . import _checks as checks
 from ._pipeline import add_common, emit, run_stage, setup
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delete", action="store_true", help="delete (default: only list what would go)")
-    parser.add_argument("--grace-seconds", type=float, default=None,
+    parser.add_argument("--grace-seconds", type=checks.float_at_least(0), default=None,
                         help="keep unreferenced objects younger than this (default: the store's grace period)")
     add_common(parser)
 

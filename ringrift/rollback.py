@@ -6,18 +6,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _checks as checks
 from ._pipeline import add_common, add_config_key, config_key, emit, setup
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
-    parser.add_argument("--to", dest="to_model", default=None, help="model id (default: the previous champion)")
+    parser.add_argument("--to", dest="to_model", default=None, type=checks.name("model id"), help="model id (default: the previous champion)")
     add_common(parser, deployment=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    setup(args)
+    cfg = setup(args)
     ck = config_key(args.config_key)
+    checks.known_model(cfg, args.to_model, ck, option="--to")
     from prefect import flow
 
     from tasks.evaluation import rollback_champion

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 
+from . import _checks as checks
 from ._pipeline import add_common, add_config_key, config_key, emit, run_stage, setup
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
-    parser.add_argument("--games", type=int, default=None, help="games (default loop.train_threshold_games)")
-    parser.add_argument("--batch-games", type=int, default=None,
+    parser.add_argument("--games", type=checks.count, default=None, help="games (default loop.train_threshold_games)")
+    parser.add_argument("--batch-games", type=checks.count, default=None,
                         help="games per batch (default selfplay.games_per_batch)")
     parser.add_argument("--engine", default="auto", choices=("auto", "heuristic", "gumbel", "random"),
                         help="auto: the champion network with Gumbel search, the heuristic until a champion exists")
-    parser.add_argument("--simulations", type=int, default=None, help="Gumbel simulations per move")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: derived from the flow run)")
-    parser.add_argument("--workers", type=int, default=0,
+    parser.add_argument("--simulations", type=checks.count, default=None, help="Gumbel simulations per move")
+    parser.add_argument("--seed", type=checks.seed, default=None, help="seed (default: derived from the flow run)")
+    parser.add_argument("--workers", type=checks.non_negative, default=0,
                         help="processes playing batches in parallel (default: threads in this process)")
     parser.add_argument("--no-chain", action="store_true",
                         help="emit ringrift.games.committed with chain=manual (no automatic training)")

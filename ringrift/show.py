@@ -102,12 +102,24 @@ def _from_database(args: argparse.Namespace):
 
     if args.config:
         os.environ["RINGRIFT_CONFIG_PATH"] = os.path.abspath(args.config)
+    from sqlalchemy.exc import OperationalError
+
+    from engine.viewer import GameNotFound
+
+    from ._checks import database_missing
+
     cfg = load_config()
+    missing = database_missing(cfg)  # opening it would create an empty one
+    if missing:
+        raise GameNotFound(f"game {args.game_id} is not in the database: {missing}")
     db = database_from_config(cfg, migrate=False)
     try:
         cache = None
         if cfg.cache_path.is_dir():
             cache = cache_from_config(cfg)
         return load_game_record(args.game_id, db=db, store=store_from_config(cfg), fallbacks=(cache,))
+    except OperationalError as e:  # a database file without the pipeline's tables
+        raise GameNotFound(f"game {args.game_id}: the database {db.url} cannot be read "
+                           f"({' '.join(str(e.orig or e).split())})") from None
     finally:
         db.dispose()

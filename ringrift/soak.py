@@ -18,4 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from engine.game import soak
 
+    from ._errors import UsageError
+
+    try:  # the config names first: a typo is one line, not a traceback from the worker pool
+        soak.parse_configs(args.configs)
+    except ValueError as e:
+        raise UsageError(f"--configs: {e}") from None
+    for option, value, low in (("--games", args.games, 1), ("--workers", getattr(args, "workers", 0) or 0, 0)):
+        if value < low:
+            raise UsageError(f"{option}: must be >= {low}, got {value}")
     return soak.run(args)

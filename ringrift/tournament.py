@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _checks as checks
 from ._pipeline import add_common, add_config_key, config_key, emit, setup
 
 
@@ -20,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--players", default="champion,heuristic,random",
                         help="comma-separated: model ids, random, heuristic, champion, mcts-N "
                              "(default champion,heuristic,random)")
-    parser.add_argument("--games-per-pair", type=int, default=10, help="games per pair (rounded up to whole blocks)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--games-per-pair", type=checks.count, default=10, help="games per pair (rounded up to whole blocks)")
+    parser.add_argument("--seed", type=checks.seed, default=0)
     add_common(parser, deployment=False)
 
 

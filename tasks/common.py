@@ -216,7 +216,18 @@ def _permanent(exc: BaseException) -> bool:
     # looked up when loaded, so this check never imports torch
     inference = sys.modules.get("engine.nn.inference")
     device = (inference.DeviceUnavailable,) if inference is not None else ()
+    if _foreign_key_violation(exc):
+        return True
     return isinstance(exc, (StageError, LocalTasksDisabled, ValueError, TypeError, LookupError, *device))
+
+
+def _foreign_key_violation(exc: BaseException) -> bool:
+    """A row naming an id the database does not know (e.g. a dataset only the store has): the
+    same inputs fail the same way. (A unique-key race may succeed on retry: not this one.)"""
+    import sys
+
+    sa = sys.modules.get("sqlalchemy.exc")
+    return sa is not None and isinstance(exc, sa.IntegrityError) and "foreign key" in str(exc).lower()
 
 
 def retry_transient(task_obj, task_run, state) -> bool:

@@ -4,7 +4,7 @@
 
 Idempotent: a game id seen before is skipped (``INSERT ... ON CONFLICT DO NOTHING``), a shard
 already registered is registered once. Each line is read on its own: a malformed line is
-reported with file and line number and quarantined (``quarantine`` table, unique by source and
+reported as ``file:line: reason`` (``IngestReport.problems``) and quarantined (``quarantine`` table, unique by source and
 line); a record that fails the parity gate (``engine.data.parity``) is stored with status
 ``quarantined`` and its reason, so it is never exported; the rest goes in.
 """
@@ -28,6 +28,7 @@ class ShardSource:
     shard_id: str | None = None  # content hash; computed from the file when None
     uri: str | None = None  # where the shard lives (store URL + key); the path when None
     producer: str | None = None
+    name: str | None = None  # how problems name the shard (default: uri, else path), e.g. the user's file
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,22 @@ class IngestReport:
     skipped: int = 0  # game ids seen before
     malformed: int = 0
     parity_failed: int = 0
-    problems: tuple[str, ...] = field(default_factory=tuple)  # "file line N: reason"
+    problems: tuple[str, ...] = field(default_factory=tuple)  # "file:N: reason", one per quarantined line
+    empty_shards: int = 0  # shards without a single line (a problem too: nothing in them can be used)
 
     @property
     def quarantined(self) -> int:
         return self.malformed + self.parity_failed
 
+    @property
+    def ok(self) -> bool:
+        """Every line of every shard went in (or was known): nothing quarantined, no empty shard."""
+        return self.quarantined == 0 and self.empty_shards == 0
+
     def __add__(self, o: "IngestReport") -> "IngestReport":
         return IngestReport(self.shards + o.shards, self.lines + o.lines, self.inserted + o.inserted,
                             self.skipped + o.skipped, self.malformed + o.malformed, self.parity_failed + o.parity_failed,
-                            self.problems + o.problems)
+                            self.problems + o.problems, self.empty_shards + o.empty_shards)
 
 
 def _sha256(path: Path) -> str:
@@ -83,6 +90,7 @@ def aggregate_jsonl_to_db(db, shards: Iterable[ShardSource | str | os.PathLike],
         path = Path(src.path)
         sid = src.shard_id or _sha256(path)
         source = src.uri or str(path)
+        label = src.name or source
         rows, problems = [], []
         lines = malformed = failed = 0
         config_key = None
@@ -90,7 +98,7 @@ def aggregate_jsonl_to_db(db, shards: Iterable[ShardSource | str | os.PathLike],
             lines += 1
             if not isinstance(item, GameRecord):
                 malformed += 1
-                problems.append(f"{source} line {line_no}: {item.detail if hasattr(item, 'detail') else item}")
+                problems.append(f"{label}:{line_no}: {_reason(item)}")
                 with db.session() as s:
                     quarantine_line(s, sid, line_no, str(item), raw=None)
                 continue
@@ -101,7 +109,7 @@ def aggregate_jsonl_to_db(db, shards: Iterable[ShardSource | str | os.PathLike],
                 if not res.ok:
                     failed += 1
                     status = "quarantined"
-                    problems.append(f"{source} line {line_no}: game {item.game_id}: parity: {res.reason}")
+                    problems.append(f"{label}:{line_no}: game {item.game_id!r}: parity: {res.reason}")
                     with db.session() as s:
                         quarantine_line(s, sid, line_no, f"parity: {res.reason}", game_id=item.game_id)
             rows.append(game_row(item, sid, line_no, status))
@@ -115,5 +123,16 @@ def aggregate_jsonl_to_db(db, shards: Iterable[ShardSource | str | os.PathLike],
                 a, b = insert_games(s, rows[i:i + batch])
             inserted += a
             skipped += b
-        total = total + IngestReport(1, lines, inserted, skipped, malformed, failed, tuple(problems))
+        if lines == 0:
+            problems.append(f"{label}: no game record could be read (an empty or truncated shard)")
+        total = total + IngestReport(1, lines, inserted, skipped, malformed, failed, tuple(problems), int(lines == 0))
     return total
+
+
+def _reason(err) -> str:
+    """A malformed line's reason without its file and line (the report adds its own)."""
+    detail = getattr(err, "detail", None)
+    if detail is None:
+        return " ".join(str(err).split())
+    fld = getattr(err, "field", None)
+    return " ".join(((f"record field {fld!r}: " if fld else "") + str(detail)).split())

@@ -30,7 +30,7 @@ def test_ingest_is_idempotent_and_quarantines(db, tmp_path):
     rep = aggregate_jsonl_to_db(db, [ShardSource(path, producer="test")])
     assert (rep.shards, rep.lines, rep.malformed, rep.parity_failed) == (1, 5, 1, 1)
     assert rep.inserted == 4 and rep.skipped == 0
-    assert any("line 2" in p for p in rep.problems) and any("parity" in p for p in rep.problems)
+    assert any(p.startswith(f"{path}:2: ") for p in rep.problems) and any("parity" in p for p in rep.problems)
     with db.session(write=False) as s:
         assert count_games(s, "square8_2p") == 3
         assert len(games_since(s, "square8_2p", status="quarantined")) == 1
