@@ -5,12 +5,23 @@ the pipeline's store/database (``tasks.common.STAGE_CACHE``); results are persis
 or re-run flow does not redo finished tasks. Inputs and outputs are ids and small dataclasses.
 """
 
-from .data import data_window, export_dataset
-from .evaluation import gauntlet, promotion, rollback_champion
-from .maintenance import health_checks, loop_snapshot, prune_store, sync_champions
-from .selfplay import check_contracts, ingest_shards, selfplay_batch
-from .training import train_candidate
+import importlib
 
-__all__ = ["check_contracts", "data_window", "export_dataset", "gauntlet", "health_checks", "ingest_shards",
-           "loop_snapshot", "promotion", "prune_store", "rollback_champion", "selfplay_batch", "sync_champions",
-           "train_candidate"]
+# Public name -> its submodule, imported on first use: ``tasks.settings`` (the timeout table, read
+# by ``ringrift deploy`` and the deployment plan) must not pull in Prefect and torch.
+_WHERE = {
+    "data_window": "data", "export_dataset": "data",
+    "gauntlet": "evaluation", "promotion": "evaluation", "rollback_champion": "evaluation",
+    "health_checks": "maintenance", "loop_snapshot": "maintenance", "prune_store": "maintenance",
+    "sync_champions": "maintenance",
+    "check_contracts": "selfplay", "ingest_shards": "selfplay", "selfplay_batch": "selfplay",
+    "train_candidate": "training",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module 'tasks' has no attribute {name!r}")
