@@ -70,6 +70,7 @@ MAX_PLACE = 3
 GLOBAL_TYPES = (SKIP_PLACEMENT, NO_PLACEMENT_ACTION, SWAP_SIDES, SKIP_CAPTURE, SKIP_RECOVERY, NO_MOVEMENT_ACTION,
                 NO_LINE_ACTION, SKIP_TERRITORY_PROCESSING, NO_TERRITORY_ACTION)
 _GLOBAL_INDEX = {t: i for i, t in enumerate(GLOBAL_TYPES)}
+_MEMO_LIMIT = 1 << 20  # moves memoised per board before the memo starts over (bounds its memory)
 
 
 class EncodingOverflowError(ValueError):
@@ -103,6 +104,10 @@ class ActionLayout:
         self.GLOBAL = off; off += len(GLOBAL_TYPES)
         self.A = off
         self.size = self.A * self.HW
+        # move -> index of the moves whose index depends on the move alone (not recovery slides or
+        # territory choices, whose slot ranks depend on the other legal moves); search encodes the
+        # same moves over and over, and a dict lookup is several times cheaper than ``_index``
+        self.memo: dict[Move, int] = {}
 
     def groups(self) -> dict[str, tuple[int, int]]:
         """``name -> (first channel, number of channels)``, in channel order."""
@@ -246,12 +251,27 @@ def moves_to_indices(state, moves: list[Move]) -> list[int]:
     """The policy index of each of ``moves``, which must be the full legal-move list of ``state``
     (slot ranks of recovery and territory moves are taken among them); for callers that hold it."""
     al = _actions_of(state.geom)
+    memo = al.memo
+    try:
+        return [memo[m] for m in moves]
+    except KeyError:
+        pass
     ranks = None
+    out = []
     for m in moves:
-        if m.type == RECOVERY_SLIDE or m.type == CHOOSE_TERRITORY_OPTION:
-            ranks = _ranks(moves)
-            break
-    return [_index(al, m, ranks) for m in moves]
+        i = memo.get(m)
+        if i is None:
+            if m.type == RECOVERY_SLIDE or m.type == CHOOSE_TERRITORY_OPTION:
+                if ranks is None:
+                    ranks = _ranks(moves)
+                i = _index(al, m, ranks)
+            else:
+                i = _index(al, m, None)
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[m] = i
+        out.append(i)
+    return out
 
 
 def legal_mask(state) -> np.ndarray:

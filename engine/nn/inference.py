@@ -6,6 +6,13 @@
 On CUDA the forward pass runs under autocast (bf16 where the GPU supports it, else fp16; the
 outputs are returned as float32); on CPU it runs in float32 (CPU autocast is slower than fp32 for
 these small convolutions). ``max_batch`` splits larger requests so memory stays bounded.
+
+Batch invariance: on CPU in float32, PyTorch runs a batch of fewer than 16 positions through
+other convolution kernels for the 1x1 convolutions than a larger batch (``_use_mkldnn``), and the
+results differ in the last bits, so a position's output would depend on what it was batched with.
+``min_batch`` (default 16 on CPU, 0 on CUDA) pads smaller batches with zero rows, which makes every
+output a function of its own position only: the evaluation cache and the self-play worker split
+(``engine.players.lockstep``) then change nothing. It costs time only on batches below 16.
 ``positions`` / ``batches`` count the work done, for the benchmarks.
 """
 
@@ -15,6 +22,8 @@ import numpy as np
 import torch
 
 from .network import RingRiftNet
+
+MIN_INVARIANT_BATCH = 16  # the smallest CPU float32 batch that takes the batch-invariant kernels
 
 
 class DeviceUnavailable(RuntimeError):
@@ -48,11 +57,13 @@ def autocast_dtype(device: torch.device, amp: str | None = "auto") -> torch.dtyp
 
 class Inference:
     def __init__(self, net: RingRiftNet, device: str | torch.device = "auto", amp: str | None = "auto",
-                 max_batch: int = 1024) -> None:
+                 max_batch: int = 1024, min_batch: int | None = None) -> None:
         self.device = resolve_device(device)
         self.net = net.to(self.device).eval()
         self.dtype = autocast_dtype(self.device, amp)
         self.max_batch = int(max_batch)
+        cpu32 = self.device.type == "cpu" and self.dtype is None
+        self.min_batch = int(min_batch) if min_batch is not None else (MIN_INVARIANT_BATCH if cpu32 else 0)
         self.positions = 0
         self.batches = 0
 
@@ -68,6 +79,12 @@ class Inference:
                      for i in range(0, b, self.max_batch)]
             return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         dev = self.device
+        if b < self.min_batch:
+            pp = np.zeros((self.min_batch,) + planes.shape[1:], dtype=np.float32)
+            gg = np.zeros((self.min_batch,) + globals_.shape[1:], dtype=np.float32)
+            pp[:b] = planes
+            gg[:b] = globals_
+            planes, globals_ = pp, gg
         x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))
         g = torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32))
         if dev.type == "cuda":
@@ -79,8 +96,8 @@ class Inference:
                     logits, values = self.net(x, g)
             else:
                 logits, values = self.net(x, g)
-            logits = logits.float().cpu().numpy()
-            values = values.float().cpu().numpy()
+            logits = logits[:b].float().cpu().numpy()
+            values = values[:b].float().cpu().numpy()
         self.positions += b
         self.batches += 1
         return logits, values

@@ -95,28 +95,59 @@ def _advance(gm: _Game, reply) -> None:
 
 def play_lockstep(board: str, num_players: int, make_players: Callable[[int], list[Player]], games: int,
                   seed: int = 0, *, concurrency: int | None = None, max_moves: int | None = None,
-                  on_result: Callable[[MatchResult], None] | None = None) -> LockstepRun:
-    """Play ``games`` games, up to ``concurrency`` (default: all) at once; see the module doc."""
+                  on_result: Callable[[MatchResult], None] | None = None, workers: int = 1) -> LockstepRun:
+    """Play ``games`` games, up to ``concurrency`` (default: all) at once; see the module doc.
+
+    ``workers > 1`` (``0`` = one per core) splits the games over that many forked processes
+    (``engine.players.workers``: game ``g`` goes to process ``g % workers``), each playing its share
+    in lockstep with ``concurrency`` split evenly between them; the results are the same games as
+    in one process (every game is seeded by its number and, with ``NetworkEvaluator``, a position's
+    evaluation does not depend on its batch). The evaluators' own counters (``evaluated``, cache)
+    advance in the worker processes, not in this one; ``evaluator_calls`` and ``positions`` are
+    summed over the workers."""
+    from .workers import resolve_workers, split_games
+
     t0 = time.perf_counter()
+    workers = min(resolve_workers(workers), max(1, games))
     conc = games if concurrency is None else max(1, int(concurrency))
-    results: list[MatchResult | None] = [None] * games
+    if workers > 1:
+        conc = max(1, -(-conc // workers))
+    if workers > 1:  # a bad make_players fails here, not in a worker
+        _check_players(make_players(0), num_players, 0)
+
+    def job(indices, emit):
+        return _play(board, num_players, make_players, indices, seed, conc, max_moves, emit)
+
+    results, counts = split_games(job, games, workers,
+                                  on_item=(lambda _, r: on_result(r)) if on_result is not None else None)
+    return LockstepRun(results=tuple(results), evaluator_calls=sum(c[0] for c in counts),
+                       positions=sum(c[1] for c in counts), seconds=time.perf_counter() - t0)
+
+
+def _check_players(players: list[Player], num_players: int, g: int) -> list[Player]:
+    if len(players) != num_players:
+        raise ValueError(f"make_players({g}) gave {len(players)} players for a {num_players}-player game")
+    return players
+
+
+def _play(board: str, num_players: int, make_players: Callable[[int], list[Player]], indices: list[int],
+          seed: int, conc: int, max_moves: int | None, emit: Callable[[int, MatchResult], None]) -> tuple[int, int]:
+    """Play the games numbered ``indices`` in lockstep; ``emit(g, result)`` as each ends. Returns
+    (evaluator calls, positions evaluated)."""
     active: list[_Game] = []
     nxt = 0
     calls = positions = 0
 
     def finish(gm: _Game) -> None:
-        results[gm.index] = gm.result
-        if on_result is not None:
-            on_result(gm.result)
+        emit(gm.index, gm.result)
 
-    while active or nxt < games:
-        while len(active) < conc and nxt < games:
-            players = make_players(nxt)
-            if len(players) != num_players:
-                raise ValueError(f"make_players({nxt}) gave {len(players)} players for a {num_players}-player game")
+    while active or nxt < len(indices):
+        while len(active) < conc and nxt < len(indices):
+            g = indices[nxt]
+            players = _check_players(make_players(g), num_players, g)
             for i, pl in enumerate(players):
-                pl.start_game(i + 1, seed + nxt)
-            gm = _Game(nxt, seed + nxt, new_game(board, num_players), players, max_moves)
+                pl.start_game(i + 1, seed + g)
+            gm = _Game(g, seed + g, new_game(board, num_players), players, max_moves)
             nxt += 1
             _advance(gm, None)
             if gm.result is not None:
@@ -144,5 +175,4 @@ def play_lockstep(board: str, num_players: int, make_players: Callable[[int], li
             else:
                 still.append(gm)
         active = still
-    return LockstepRun(results=tuple(results), evaluator_calls=calls, positions=positions,
-                       seconds=time.perf_counter() - t0)
+    return calls, positions

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import insort
 from typing import Generator
 
 from engine.game import GameState, Move, apply_in_place, legal_moves
@@ -51,7 +52,8 @@ def pass_bookkeeping(state: GameState) -> list[Move]:
 
 
 class Node:
-    __slots__ = ("state", "player", "moves", "priors", "children", "N", "W", "terminal", "value")
+    __slots__ = ("state", "player", "moves", "priors", "children", "N", "W", "terminal", "value", "created",
+                 "sel")
 
     def __init__(self, state: GameState, moves: list[Move]) -> None:
         self.state = state
@@ -63,6 +65,8 @@ class Node:
         self.W = [0.0] * (state.num_players + 1)
         self.terminal = state.is_over
         self.value: list[float] | None = None  # absolute values of the leaf evaluation
+        self.created: list[int] = []  # indices of the children created so far, ascending
+        self.sel = None  # Gumbel selection constants of this node (log priors, prior order, prior sum)
 
     def q(self, player: int) -> float:
         return self.W[player] / self.N if self.N else 0.0
@@ -125,6 +129,7 @@ class Tree:
         s = node.state.clone()
         apply_in_place(s, node.moves[i])
         c = node.children[i] = Node(s, pass_bookkeeping(s))
+        insort(node.created, i)
         return c, True
 
     def select_puct(self, node: Node) -> int:
@@ -147,7 +152,82 @@ class Tree:
 
     def select_gumbel(self, node: Node) -> int:
         """Gumbel MuZero's deterministic non-root selection: argmax of the improved policy minus
-        the visit share, ``pi'(a) - N(a) / (1 + sum N)``."""
+        the visit share, ``pi'(a) - N(a) / (1 + sum N)``.
+
+        Computed in O(visited children) instead of O(legal moves) (``improved_policy`` is the
+        plain definition): every unvisited move has the same completed Q (the mixed value), so
+        its improved probability is its prior times one common factor, the best of them is the
+        unvisited move of highest prior (lowest index on ties), and their share of the softmax
+        normaliser is ``exp(sigma_unvisited - top) * (sum of their priors)``. Same choice as the
+        definition up to floating-point rounding of the normaliser."""
+        sel = node.sel
+        priors = node.priors
+        if sel is None:
+            sel = node.sel = (log_priors(priors), sorted(range(len(priors)), key=lambda i: (-priors[i], i)),
+                              sum(priors))
+        logp, order, ptot = sel
+        p = node.player
+        kids = node.children
+        vis = []
+        n_sum = 0
+        n_max = 0
+        pi_v = 0.0
+        piq = 0.0
+        for i in node.created:
+            n = kids[i].N
+            if n > n_max:
+                n_max = n
+            if n:
+                q = kids[i].W[p] / n
+                vis.append((i, q, n))
+                n_sum += n
+                pi_v += priors[i]
+                piq += priors[i] * q
+        best_u = -1
+        if len(vis) < len(priors):
+            for i in order:
+                c = kids[i]
+                if c is None or not c.N:
+                    best_u = i
+                    break
+        if not vis:
+            return best_u
+        v = node.value[p] if node.value is not None else 0.0
+        mixed = v if pi_v <= 0 else (v + n_sum * piq / pi_v) / (1 + n_sum)
+        lo = hi = vis[0][1]
+        for _, q, _ in vis:
+            if q < lo:
+                lo = q
+            elif q > hi:
+                hi = q
+        if best_u >= 0:
+            lo = min(lo, mixed)
+            hi = max(hi, mixed)
+        span = hi - lo
+        scale = (self.c_visit + n_max) * self.c_scale
+        logits = [logp[i] + scale * ((q - lo) / span if span > 1e-8 else 0.5) for i, q, _ in vis]
+        top = max(logits)
+        if best_u >= 0:
+            su = scale * ((mixed - lo) / span if span > 1e-8 else 0.5)
+            lu = logp[best_u] + su
+            if lu > top:
+                top = lu
+        ex = [math.exp(x - top) for x in logits]
+        z = sum(ex)
+        if best_u >= 0:
+            z += math.exp(su - top) * max(0.0, ptot - pi_v)
+            best, best_i = math.exp(lu - top) / z, best_u
+        else:
+            best, best_i = -math.inf, 0
+        total = 1 + n_sum
+        for (i, _, n), e in zip(vis, ex):
+            sc = e / z - n / total
+            if sc > best or (sc == best and i < best_i):
+                best, best_i = sc, i
+        return best_i
+
+    def select_gumbel_reference(self, node: Node) -> int:
+        """``select_gumbel`` by the definition, over every legal move (for the tests)."""
         improved = improved_policy(node, self.c_visit, self.c_scale)
         children = node.children
         total = 1 + sum(c.N for c in children if c is not None)
