@@ -284,7 +284,14 @@ def load_manifest(out_dir: str | os.PathLike) -> dict:
 def chunk_paths(out_dir: str | os.PathLike, split: str = "train") -> list[Path]:
     """Paths of a split's chunks, in manifest order."""
     m = load_manifest(out_dir)
-    return [Path(out_dir) / c["name"] for c in m["splits"][split]["chunks"]]
+    return [_chunk_path(out_dir, c["name"]) for c in m["splits"][split]["chunks"]]
+
+
+def _chunk_path(out_dir: str | os.PathLike, name: str) -> Path:
+    """A chunk named by a manifest: the name must be a safe name inside the export folder."""
+    from engine.names import safe_join
+
+    return safe_join(Path(out_dir), name, kind="chunk name")
 
 
 def iter_chunks(out_dir: str | os.PathLike, split: str = "train", *, verify: bool = False) -> Iterator[SampleBatch]:
@@ -292,7 +299,7 @@ def iter_chunks(out_dir: str | os.PathLike, split: str = "train", *, verify: boo
     m = load_manifest(out_dir)
     check_encoder_version(m["encoder_version"])
     for c in m["splits"][split]["chunks"]:
-        p = Path(out_dir) / c["name"]
+        p = _chunk_path(out_dir, c["name"])
         if verify and sha256_file(p) != c["sha256"]:
             raise ValueError(f"{p}: sha256 differs from the manifest")
         yield load_npz_chunk(p)
@@ -304,7 +311,7 @@ def verify_export(out_dir: str | os.PathLike) -> list[str]:
     problems = []
     for split, info in m["splits"].items():
         for c in info["chunks"]:
-            p = Path(out_dir) / c["name"]
+            p = _chunk_path(out_dir, c["name"])
             if not p.is_file():
                 problems.append(f"{c['name']}: missing")
                 continue

@@ -120,3 +120,11 @@ def test_wrong_encoder_version_refused(tmp_path):
     with pytest.raises(ValueError, match="missing arrays"):
         np.savez(tmp_path / "other.npz", a=np.zeros(3))
         load_npz_chunk(Path(tmp_path / "other.npz"))
+
+
+def test_chunk_names_from_a_manifest_cannot_leave_the_export_folder(tmp_path):
+    from engine.names import UnsafeName
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"splits": {"train": {"chunks": [{"name": "../../evil.npz"}]}}}))
+    with pytest.raises(UnsafeName, match="invalid chunk name '../../evil.npz'"):
+        chunk_paths(tmp_path)
