@@ -63,8 +63,19 @@ def build_roster(ctx, config_key: str, settings, words: list[str] | None):
     from engine.evaluation.ladder import LadderPlayer, anchor_players, anchor_spec, champion_players, unique_players
     from engine.loop.stages import _search_spec  # the loop's evaluation budget for a model
 
+    from engine.db import get_model
+
     history = champion_history(ctx, config_key)
     gen = {m: g for g, m in enumerate(history, start=1)}
+
+    def model(m: str) -> str:
+        with ctx.db.session(write=False) as s:
+            row = get_model(s, m)
+        if row is None:
+            raise ValueError(f"--players: {m!r} is neither a player word ({PLAYER_WORDS}) nor a registered model")
+        if row.config_key != config_key:
+            raise ValueError(f"--players: model {m[:12]} is for {row.config_key}, not {config_key}")
+        return m
 
     def champs(with_search: bool, with_policy: bool) -> list[LadderPlayer]:
         specs = [_search_spec(ctx, m, f"champion g{g}") for m, g in gen.items()] if with_search else []
@@ -84,12 +95,13 @@ def build_roster(ctx, config_key: str, settings, words: list[str] | None):
         elif w == "policies":
             out += champs(False, True)
         elif w.startswith("policy:"):
-            m = w.split(":", 1)[1]
+            m = model(w.split(":", 1)[1])
             out.append(LadderPlayer(PlayerSpec("policy", model_id=m, label=f"policy g{gen[m]}" if m in gen
                                                else f"policy {m[:8]}"), "policy", gen.get(m)))
         elif w in ("random", "mcts") or w.startswith(("heuristic", "mcts-")):
             out.append(LadderPlayer(anchor_spec(w, settings)))
         else:
+            model(w)
             label = f"champion g{gen[w]}" if w in gen else f"model {w[:8]}"
             out.append(LadderPlayer(_search_spec(ctx, w, label), "champion", gen.get(w)))
     return unique_players(out)

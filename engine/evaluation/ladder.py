@@ -310,9 +310,12 @@ def next_round(config_key: str, roster: Sequence[LadderPlayer], records: Sequenc
     todo = [(a, b, settings.initial_pairs - games.get(pair_key(a, b), 0) // size) for a, b in chain]
     todo = [(a, b, k) for a, b, k in todo if k > 0]
     if todo:
+        # a small game cap spreads over the whole chain first (at least one block each), so every
+        # player gets rated before any pair gets its full first round
+        share = max(1, room // len(todo))
         out = []
         for a, b, k in todo:
-            k = min(k, room)
+            k = min(k, share, room)
             if k <= 0:
                 break
             out.append(_planned(a, b, games.get(pair_key(a, b), 0) // size, k))
