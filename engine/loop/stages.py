@@ -564,7 +564,9 @@ def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id:
                         seed=seed, run_id=run_id, on_block=lambda _sprt: pause_point("promotion"))
     if res.counted_games == 0:
         raise StageError(f"promotion {config_key}: no game was counted")
-    _store_matches(ctx, res.records)
+    # only the games the SPRT counted (the promotion row's games, W/D/L): the rest of the last batch
+    # were played after the decision and would make the match log disagree with the row
+    _store_matches(ctx, res.records[:res.counted_games])
     sprt = res.sprt.to_json()
     decision = {"accept": "promote", "reject": "reject"}.get(res.decision, "inconclusive")
     pr = ctx.cfg.promotion
@@ -710,6 +712,23 @@ class ConfigStatus:
     last_promotion: str | None
 
 
+def _match_log_rating(session, config_key: str, spec_id: str) -> float | None:
+    """``spec_id``'s Elo fitted over every match row of the config (random = 0); None when it
+    played no game. Nothing saves rating snapshots in the loop, so the match log is the source."""
+    from engine.db import matches_for
+    from engine.evaluation import MatchRecord, fit_ratings
+
+    rows = matches_for(session, config_key)
+    if not any(seat.player_spec_id == spec_id for r in rows for seat in r.seats):
+        return None
+    recs = [MatchRecord(match_id=r.match_id, config_key=r.config_key,
+                        seats=tuple((seat.player_spec_id, seat.rank) for seat in r.seats), source=r.source,
+                        run_id=r.run_id or "", game_index=0, moves=int((r.details or {}).get("moves", 0) or 0),
+                        victory_reason=(r.details or {}).get("victory_reason"), created_at="") for r in rows]
+    table = fit_ratings(recs, config_key=config_key)
+    return float(table[spec_id].elo) if spec_id in table else None
+
+
 def loop_status(ctx: Context, configs: list[str] | None = None) -> list[ConfigStatus]:
     """Per config: champion, its rating, games stored, games since the last training."""
     from engine.db import count_games, games_since, latest_ratings, list_datasets, list_promotions, pointer_history
@@ -726,7 +745,9 @@ def loop_status(ctx: Context, configs: list[str] | None = None) -> list[ConfigSt
             rating = None
             if ch:
                 spec_id = _search_spec(ctx, ch[0], "").spec_id
-                rating = next((r.rating for r in latest_ratings(s, ck) if r.player_spec_id == spec_id), None)
+                rating = _match_log_rating(s, ck, spec_id)
+                if rating is None:
+                    rating = next((r.rating for r in latest_ratings(s, ck) if r.player_spec_id == spec_id), None)
             pr = list_promotions(s, ck, limit=1) if total else []
             out.append(ConfigStatus(ck, ch[0] if ch else None, str(hist[-1].created_at) if hist else None, rating,
                                     total, since, ds[0].dataset_id if ds else None,

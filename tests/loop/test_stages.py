@@ -38,7 +38,7 @@ def easy_ctx(tmp_path):
 
 
 def test_one_generation_and_reruns(ctx):
-    r = generation(ctx, "square8_2p", seed=1)
+    r = generation(ctx, "square8_2p", seed=3)  # a seed whose 6 games put some in the validation split
     assert r.selfplay[0].games == 6 and r.selfplay[0].engine == "heuristic" and r.selfplay[0].inserted == 6
     assert r.export.ok and r.export.samples["train"] > 0 and r.export.games == 6
     assert r.training.init == "scratch" and r.training.steps >= 1
@@ -126,3 +126,23 @@ def test_one_generation_on_s3_and_postgresql(tmp_path, s3_server, aws_env, pg_em
         assert run_selfplay(c, "square8_2p", batch_id=r.selfplay[0].batch_id).reused
     finally:
         c.close()
+
+
+def test_promotion_row_matches_its_match_rows_and_status_shows_the_rating(easy_ctx):
+    """The promotion row's game count is the number of match rows written for it (it said 40 with 64
+    rows: the games after the SPRT decided were stored too), and master-loop --status's rating
+    column has the champion's Elo once match rows exist (it stayed '-': no rating was ever saved)."""
+    from engine.db import list_promotions
+
+    ctx = easy_ctx
+    assert loop_status(ctx, ["square8_2p"])[0].rating is None  # nothing played yet
+    g = generation(ctx, "square8_2p", seed=5)
+    assert g.promotion.promoted, g.promotion.reason
+    with ctx.db.session(write=False) as s:
+        (row,) = list_promotions(s, "square8_2p", limit=5)
+        rows = matches_for(s, "square8_2p", source="promotion", run_id=g.promotion.run_id)
+    assert row.games == len(rows) == g.promotion.games
+    assert row.wins + row.draws + row.losses == row.games
+    st = loop_status(ctx, ["square8_2p"])[0]
+    assert st.champion == g.training.model_id
+    assert st.rating is not None and st.rating > -600  # relative to random at 0; the SPRT accepted >= -600
