@@ -19,6 +19,7 @@ from pathlib import Path
 
 from engine.names import check_inside, check_name
 from engine.nn.checkpoint import Checkpoint, checkpoint_from_bytes
+from engine.storage.errors import ArtifactError
 from engine.storage.hashing import sha256_file
 from engine.storage.layout import check_sha
 
@@ -74,11 +75,11 @@ def load_model(store, manifest_id: str, device: str = "cpu") -> Checkpoint:
     """The checkpoint of a ``model`` manifest (hashes verified by the store, identity by the loader)."""
     man = store.get_manifest(manifest_id)
     if man.kind != "model":
-        raise ValueError(f"manifest {manifest_id} is a {man.kind!r}, not a model")
+        raise ArtifactError(f"manifest {manifest_id} is a {man.kind!r}, not a model")
     files = {e.name: e for e in man.entries}
     lacking = [n for n in ("model.safetensors", "model.json") if n not in files]
     if lacking:
-        raise ValueError(f"model manifest {manifest_id} lacks {', '.join(lacking)}")
+        raise ArtifactError(f"model manifest {manifest_id} lacks {', '.join(lacking)}")
     w = store.get_bytes(files["model.safetensors"].sha256)
     m = store.get_bytes(files["model.json"].sha256)
     return checkpoint_from_bytes(w, m, f"model manifest {manifest_id}", device=device)
@@ -102,9 +103,9 @@ def check_npz(path: Path, where: str) -> None:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError) as e:
-        raise ValueError(f"{where}: not a readable NPZ (truncated or corrupt): {type(e).__name__}: {e}") from None
+        raise ArtifactError(f"{where}: not a readable NPZ (truncated or corrupt): {type(e).__name__}: {e}") from None
     if bad is not None:
-        raise ValueError(f"{where}: not a readable NPZ (truncated or corrupt): member {bad!r} fails its CRC")
+        raise ArtifactError(f"{where}: not a readable NPZ (truncated or corrupt): member {bad!r} fails its CRC")
 
 
 def dataset_chunks(store, dataset_id: str, cache_dir: Path) -> tuple[list[Path], list[Path], dict]:
@@ -116,7 +117,7 @@ def dataset_chunks(store, dataset_id: str, cache_dir: Path) -> tuple[list[Path],
 
     man = store.get_manifest(dataset_id)
     if man.kind != "dataset":
-        raise ValueError(f"manifest {dataset_id} is a {man.kind!r}, not a dataset")
+        raise ArtifactError(f"manifest {dataset_id} is a {man.kind!r}, not a dataset")
     enc = man.metadata.get("encoder_version")
     if enc is not None:
         try:
@@ -127,7 +128,7 @@ def dataset_chunks(store, dataset_id: str, cache_dir: Path) -> tuple[list[Path],
     for e in man.entries:
         split = e.metadata.get("split", "train")
         if split not in out:
-            raise ValueError(f"dataset {dataset_id}: entry {e.name!r} has split {split!r} (train or val expected)")
+            raise ArtifactError(f"dataset {dataset_id}: entry {e.name!r} has split {split!r} (train or val expected)")
         path = fetch_object(store, e.sha256, cache_dir, e.name)
         check_npz(path, f"dataset {dataset_id[:12]} chunk {e.name!r}")
         out[split].append(path)

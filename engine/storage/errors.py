@@ -65,6 +65,12 @@ class DocumentError(StorageError):
         super().__init__(f"invalid document {_where(url, key)}: {reason}")
 
 
+class ArtifactError(StorageError, ValueError):
+    """An artifact whose bytes are intact (they hash to their address) but whose content cannot be
+    used: a chunk that is not a complete NPZ, a model manifest lacking its files, a manifest of the
+    wrong kind. The message names the manifest and the entry."""
+
+
 class InvalidName(StorageError, ValueError):
     """A pointer name, hash or manifest id is malformed (checked before any I/O)."""
 

@@ -34,6 +34,7 @@ from engine.storage import (ArtifactStore, BackendError, IntegrityError, Manifes
                             sync_store)
 from engine.storage.layout import manifest_key, object_key
 from engine.storage.local import LocalBackend
+from ringrift._errors import explain
 
 ENOSPC = os.strerror(errno.ENOSPC)
 
@@ -120,10 +121,15 @@ def _obj(world: World, sha: str) -> Path:
     return world.store.backend.local_path(object_key(sha))
 
 
-def _one_line(e: BaseException) -> str:
+def _one_line(e: BaseException, cli: bool = True) -> str:
+    """The error's message, asserted to be one line; ``cli``: and the command line's error handler
+    knows the type (it prints this one line with exit 1 instead of a traceback)."""
     msg = str(e)
     assert msg and "\n" not in msg, f"not one line: {msg!r}"
     assert "Traceback" not in msg
+    if cli:
+        known = explain(e)
+        assert known is not None and known[0] == 1, f"the CLI would print a traceback for {type(e).__name__}"
     return msg
 
 
@@ -323,7 +329,7 @@ def full_disk_syncing_into_the_cache(world):
     assert rep2.ok and cache.read_pointer("champion/square8_2p").target == world.model
     assert set(cache.list_manifests()) == set(world.store.list_manifests())
     _visible_consistent(cache)
-    return (_one_line(Exception(f"sync report: {len(rep.errors)} errors, first {first.key}: {first.message}")),
+    return (_one_line(Exception(f"sync report: {len(rep.errors)} errors, first {first.key}: {first.message}"), cli=False),
             "none (the pointer was not moved; the rerun completed the copy)")
 
 
