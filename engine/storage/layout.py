@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from engine.names import name_problem
+
 from .errors import InvalidName
 
 OBJECTS = "objects"
@@ -29,7 +31,6 @@ TMP = "tmp"
 LOCKS = "locks"
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _HISTORY_FILE_RE = re.compile(r"^(\d{10})-(\d{8}T\d{12}Z)\.json$")
 MAX_NAME_LEN = 200
 
@@ -50,10 +51,11 @@ def check_pointer_name(name: str) -> str:
     if not isinstance(name, str) or not name or len(name) > MAX_NAME_LEN:
         raise InvalidName(f"invalid pointer name {name!r}: 1..{MAX_NAME_LEN} characters required")
     for seg in name.split("/"):
-        if not _SEGMENT_RE.match(seg) or seg.endswith(".json"):
-            raise InvalidName(
-                f"invalid pointer name {name!r}: segment {seg!r} must match [A-Za-z0-9][A-Za-z0-9_.-]* "
-                "and not end in .json")
+        problem = name_problem(seg)  # each segment follows the one path-safe rule (engine.names)
+        if problem is None and seg.endswith(".json"):
+            problem = "must not end in .json"
+        if problem is not None:
+            raise InvalidName(f"invalid pointer name {name!r}: segment {seg!r}: {problem}")
     return name
 
 

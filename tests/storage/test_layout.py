@@ -38,7 +38,7 @@ def test_stray_object_keys_are_ignored(key):
 
 
 @pytest.mark.parametrize("name", ["", "/", "a//b", "../x", "a/../b", ".hidden", "a/.b", "-x", "a b", "a/b/",
-                                  "x.json", "a/b.json", "é", "a" * 201, "a\\b"])
+                                  "x.json", "a/b.json", "é", "a" * 201, "a\\b", "a/x..y"])
 def test_bad_pointer_names(name):
     with pytest.raises(InvalidName):
         layout.pointer_key(name)
