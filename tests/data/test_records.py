@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -166,3 +167,17 @@ def test_not_json():
         GameRecord.from_line("{not json")
     with pytest.raises(RecordError, match="must be a JSON object"):
         GameRecord.from_line("[1, 2]")
+
+
+@pytest.mark.parametrize("gid", ["../../../../../../PWNED_show_dir", "a/b", "", ".x", "a b", "x" * 129])
+def test_game_ids_follow_the_path_safe_name_rule(gid):
+    r = play_match("square8", 2, [RandomPlayer(1), RandomPlayer(2)], seed=0, max_moves=10)
+    rec = record_from_match(r, max_moves=10)
+    doc = rec.to_json() | {"game_id": gid}
+    with pytest.raises(RecordError) as e:
+        GameRecord.from_json(doc)
+    assert e.value.field == "game_id" and "\n" not in str(e.value)
+    with pytest.raises(ValueError):
+        record_from_match(r, game_id=gid or "..", max_moves=10)
+    with pytest.raises(RecordError):
+        dataclasses.replace(rec, game_id=gid)
