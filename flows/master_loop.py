@@ -109,6 +109,9 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
     # -- selfplay, allocated by need
     if "selfplay" in sts and [c for c in cks if c not in pending]:
         statuses = loop_snapshot([c for c in cks if c not in pending])
+        if games is None and mode != "deployments":
+            # enough fresh games already (a rerun after the generation's selfplay ended): go on to training
+            statuses = [x for x in statuses if x.games_since_training < thr]
         allocs = allocate_selfplay(statuses, threshold=thr, batch_games=int(cfg.selfplay.games_per_batch),
                                    budget_games=games, bootstrap_weight=st.bootstrap_weight,
                                    improving_weight=st.improving_weight, steady_weight=st.steady_weight)

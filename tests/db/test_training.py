@@ -68,3 +68,32 @@ def test_training_run_errors(db):
     with db.session(write=False) as s:
         assert [r.run_id for r in list_training_runs(s, "square8_2p")] == ["r4", "r3"]
         assert get_training_run(s, "r3").status == "failed"
+
+
+def test_runs_of_gone_processes_are_marked_abandoned_and_a_resumed_run_is_claimed(db):
+    from engine.db import abandon_training_runs, claim_training_run
+
+    with db.session() as s:
+        record_dataset(s, dataset("ds1"))
+        for rid, host in (("dead", "h:1:1"), ("alive", "h:2:2"), ("resumed", "h:3:3"), ("other", "h:4:4")):
+            start_training_run(s, TrainingRunRow(run_id=rid, config_key="square8_2p", init_from="scratch",
+                                                 dataset_id="ds1", host=host, metrics={"step": 5}))
+        start_training_run(s, TrainingRunRow(run_id="hex", config_key="hex8_2p", init_from="scratch", host="h:5:5"))
+        finish_training_run(s, "other", metrics={"steps": 1})
+    gone = {"h:1:1", "h:3:3", "h:4:4", "h:5:5"}
+    with db.session() as s:
+        assert abandon_training_runs(s, "square8_2p", lambda tag: tag in gone, keep="resumed") == ["dead"]
+    with db.session() as s:
+        dead = get_training_run(s, "dead")
+        assert dead.status == "cancelled" and dead.finished_at is not None
+        assert "h:1:1" in dead.metrics["abandoned"] and dead.metrics["step"] == 5
+        assert get_training_run(s, "alive").status == "running"
+        assert get_training_run(s, "other").status == "finished"  # only running runs
+        assert get_training_run(s, "hex").status == "running"  # only this config
+        claim_training_run(s, "resumed", "h:9:9")
+        claim_training_run(s, "dead", "h:9:9")
+    with db.session(write=False) as s:
+        r = get_training_run(s, "dead")
+        assert r.status == "running" and r.host == "h:9:9" and r.finished_at is None
+    with db.session() as s, pytest.raises(KeyError, match="unknown training run"):
+        claim_training_run(s, "nope", "h:9:9")

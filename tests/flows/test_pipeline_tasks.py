@@ -145,3 +145,30 @@ def test_a_missing_gpu_is_not_retried(prefect_server, forge, fast_retries, count
                           return_state=True)
     assert state.is_failed()
     assert len(calls) == 1
+
+
+def test_a_changed_training_config_is_a_new_run_and_no_cache_hit(prefect_server, forge):
+    """The train task's cache key and the run id carry the training config's fingerprint."""
+    import yaml
+
+    from flows.export import export_flow
+    from flows.selfplay import selfplay_flow
+    from flows.train import train_flow
+
+    selfplay_flow(config_key="square8_2p", games=8, engine="heuristic", seed=41, chain=False)
+    did = export_flow(config_key="square8_2p")["dataset_id"]
+
+    def train() -> tuple[dict, str]:
+        st = train_flow(config_key="square8_2p", dataset_id=did, chain=False, return_state=True)
+        assert st.is_completed(), st.message
+        (t,) = [t for t in task_runs_of(st.state_details.flow_run_id) if t.name.startswith("train-candidate")]
+        return st.result(), t.state.name
+
+    a, _ = train()
+    b, state = train()
+    assert state == "Cached" and b["run_id"] == a["run_id"] and b["model_id"] == a["model_id"]
+    data = yaml.safe_load(forge.config_path.read_text())
+    data["training"]["lr"] = 0.01
+    forge.config_path.write_text(yaml.safe_dump(data))
+    c, state = train()
+    assert state != "Cached" and c["run_id"] != a["run_id"] and c["model_id"] != a["model_id"]
