@@ -59,26 +59,28 @@ def run(args: argparse.Namespace) -> int:
         args.mode = "legacy"
     if args.status or args.watch:
         return _status_loop(args)
+    from engine.config import load_config
+    from engine.loop.lock import HomeLock, LoopLocked
+
+    # one loop per home (a second one would race the first for the same batches); taken before
+    # Prefect is imported, so that a refusal is immediate
+    lock = HomeLock(load_config().home_path)
+    try:
+        lock.acquire()
+    except LoopLocked as e:
+        print(f"master-loop: {e}", file=sys.stderr)
+        return 3
+    from engine.loop.truth import DatabaseLost
     from flows.master_loop import resolve_mode
-    from tasks.common import forge_config
+    from tasks.common import forge_config, forge_context
 
     try:
         mode = resolve_mode(args.mode)
     except ValueError as e:
+        lock.release()
         print(f"master-loop: {e}", file=sys.stderr)
         return 2
-    from engine.loop.lock import HomeLock, LoopLocked
-
-    from engine.loop.truth import DatabaseLost
-    from tasks.common import forge_context
-
     cfg = forge_config()
-    lock = HomeLock(cfg.home_path)
-    try:
-        lock.acquire()  # one loop per home: a second one would race the first for the same batches
-    except LoopLocked as e:
-        print(f"master-loop: {e}", file=sys.stderr)
-        return 3
     try:
         forge_context(cfg)  # a lost database stops the loop here, before anything starts
     except DatabaseLost as e:

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -51,7 +50,6 @@ def test_the_master_loop_command_refuses_a_home_held_by_another_loop(tmp_path):
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RINGRIFT_")}
         env.update(RINGRIFT_CONFIG_PATH=str(cfg), PYTHONPATH=str(ROOT), PREFECT_HOME=str(tmp_path / "prefect"))
-        t0 = time.monotonic()
         r = subprocess.run([sys.executable, "-m", "ringrift", "master-loop", "--legacy"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 3, r.stderr[-2000:]
@@ -59,7 +57,6 @@ def test_the_master_loop_command_refuses_a_home_held_by_another_loop(tmp_path):
         assert len(lines) == 1 and f"pid {p.pid}" in lines[0] and "another master-loop runs on this home" in lines[0]
         assert "Traceback" not in r.stderr
         assert not (home / "forge.db").exists()  # refused before anything started
-        assert time.monotonic() - t0 < 300
     finally:
         p.send_signal(signal.SIGKILL)
         p.wait(60)
