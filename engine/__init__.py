@@ -11,4 +11,9 @@ Subpackages:
     evaluation  player specs, Elo, SPRT promotion, gauntlet, tournaments
     loop        the stages of a generation over the store and the database
     config      ForgeConfig, the one configuration type (config/unified_loop.yaml)
+
+Modules used by all of them:
+    names       the one rule for ids and names that become paths (check_name, safe_join, UnsafeName)
+    redact      the one redaction of secrets in URLs, messages and env vars (redact_url, redact_text)
+    atomic      crash-safe local file writes
 """
