@@ -420,6 +420,7 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
         raise
     ck = load_checkpoint(res.checkpoint)
     calibration = None
+    val_paths = list(res.val_chunks) or val_paths  # games the trainer held out when the dataset had none
     if val_paths:
         from engine.training import CalibrationTracker, ValueCalibrator
 

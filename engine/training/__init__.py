@@ -10,6 +10,7 @@ from .calibration import (CalibrationReport, CalibrationTracker, ReliabilityBin,
 from .curriculum import (CurriculumConfig, CurriculumError, CurriculumResult, CurriculumStage, CurriculumTrainer,
                          DataSource, GenerationWeights, StageResult, TransferReport, stage_finished, transfer_weights)
 from .data import TrainingData, to_loss_batch, validation_batches
+from .holdout import NoValidationData, ensure_validation
 from .losses import LossBatch, legal_logsumexp, policy_loss, value_loss
 from .schedule import lr_at
 from .state import Progress, latest_checkpoint, load_training_state, save_training_state
@@ -21,7 +22,7 @@ __all__ = [
     "CurriculumStage", "CurriculumTrainer", "DataSource", "GenerationWeights", "ReliabilityBin", "StageResult",
     "TemperatureConfig", "TemperatureScheduler", "TransferReport", "ValueCalibrator", "apply_temperature",
     "create_scheduler", "fit_value_scale", "sample_index", "scale_values", "stage_finished", "transfer_weights",
-    "LossBatch", "Progress", "TrainResult", "TrainingData", "TrainingRun", "latest_checkpoint", "legal_logsumexp",
+    "LossBatch", "NoValidationData", "ensure_validation", "Progress", "TrainResult", "TrainingData", "TrainingRun", "latest_checkpoint", "legal_logsumexp",
     "load_training_state", "lr_at", "policy_loss", "save_training_state", "to_loss_batch", "train", "validate",
     "validation_batches", "value_loss",
 ]

@@ -38,6 +38,7 @@ from engine.nn.inference import autocast_dtype, resolve_device
 from engine.nn.network import NetworkArch, RingRiftNet, build_network
 
 from .data import TrainingData, validation_batches
+from .holdout import ensure_validation
 from .losses import LossBatch, policy_entropy, policy_loss, value_loss
 from .schedule import lr_at
 from .state import Progress, latest_checkpoint, load_training_state, save_training_state
@@ -73,6 +74,7 @@ class TrainResult:
     best_val: float | None
     val_history: tuple[float, ...] = field(default_factory=tuple)
     samples_per_s: float = 0.0
+    val_chunks: tuple[Path, ...] = ()  # what it validated on (games held out when the dataset had none)
 
 
 def _optimizer(cfg: TrainingConfig) -> Callable[[RingRiftNet], torch.optim.Optimizer]:
@@ -154,7 +156,14 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
     run_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(run.device)
     dtype = autocast_dtype(device, cfg.amp)
-    data = TrainingData(list(run.train_chunks), cfg.batch_size, seed=cfg.seed, shuffle_chunks=cfg.shuffle_chunks,
+    # never train blind: a dataset without validation samples gets whole games held out (or a
+    # one-line NoValidationData when it has a single game), instead of a best loss of nan
+    split = ensure_validation(run.train_chunks, run.val_chunks, run_dir / "holdout")
+    if split.held_out_games:
+        log.info("training: the dataset has no validation sample; %d game(s) (%d samples) held out of training",
+                 split.held_out_games, split.val_samples)
+    train_chunks, val_chunks = list(split.train), list(split.val)
+    data = TrainingData(train_chunks, cfg.batch_size, seed=cfg.seed, shuffle_chunks=cfg.shuffle_chunks,
                         augment_fn=run.augment_fn if cfg.augment else None, weight_fn=run.weight_fn)
     total = cfg.epochs * data.steps_per_epoch
     if cfg.max_steps:
@@ -196,12 +205,14 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
                       device=str(device))
         log.info("training: %s from %s (%s, %d samples, %d steps)", run_dir, started, net.arch.config_key,
                  data.num_samples, total)
-    if data.num_samples and net.arch.config_key != _chunks_config(run.train_chunks[0]):
-        raise ValueError(f"the network is for {net.arch.config_key}, the data for {_chunks_config(run.train_chunks[0])}")
+    if data.num_samples and net.arch.config_key != _chunks_config(train_chunks[0]):
+        raise ValueError(f"the network is for {net.arch.config_key}, the data for {_chunks_config(train_chunks[0])}")
 
     extra = {"init": started, "config": asdict(cfg)}
     scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
     val_history: list[float] = []
+    validated_at = -1  # the step of the last validation
+    already_stopped = prog.stopped is not None  # a finished run resumed: nothing to do again
     t0 = time.perf_counter()
     seen = 0
     step = prog.step
@@ -246,7 +257,8 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
                 checkpoint(prog)
         else:
             # the epoch ran to its end: validate, maybe stop early
-            val = validate(net, run.val_chunks, cfg, device)
+            val = validate(net, val_chunks, cfg, device)
+            validated_at = step
             best, bad = prog.best_val, prog.bad_epochs
             if val is not None:
                 val_history.append(val["loss"])
@@ -266,6 +278,17 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
                 stopped = "max_steps"
             continue
         stopped = "max_steps"  # the step budget ended inside an epoch
+    if not already_stopped and stopped == "max_steps" and validated_at != step:
+        # the budget ended inside an epoch: validate the final weights too (a run shorter than an
+        # epoch had no validation at all and reported a best loss of nan)
+        val = validate(net, val_chunks, cfg, device)
+        if val is not None:
+            val_history.append(val["loss"])
+            best = val["loss"] if prog.best_val is None else min(prog.best_val, val["loss"])
+            prog = Progress(step, prog.epoch, prog.batch, best, prog.bad_epochs)
+            metrics.write(kind="val", step=step, epoch=prog.epoch, **val)
+            log.info("training: final validation loss %.4f (policy %.4f, value %.4f)", val["loss"],
+                     val["policy_loss"], val["value_loss"])
     prog = Progress(step, prog.epoch, prog.batch, prog.best_val, prog.bad_epochs, stopped)
     final = checkpoint(prog)
     model_id = model_identity(net).model_id
@@ -275,7 +298,7 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
     log.info("training: %s stopped (%s) at step %d -> model %s", run_dir, stopped, step, model_id[:12])
     return TrainResult(run_dir=run_dir, checkpoint=final, model_id=model_id, init=init, steps=step,
                        epochs=prog.epoch, stopped=stopped, best_val=prog.best_val, val_history=tuple(val_history),
-                       samples_per_s=seen / dt if dt > 0 else 0.0)
+                       samples_per_s=seen / dt if dt > 0 else 0.0, val_chunks=tuple(val_chunks))
 
 
 class ConfigMismatch(ValueError):

@@ -129,3 +129,20 @@ def test_killed_run_resumes_to_the_same_weights(dataset, tmp_path, one_thread):
     assert r.model_id == ref.model_id
     steps = [x["step"] for x in _lines(run_dir) if x["kind"] == "train"]
     assert steps == list(range(1, r.steps + 1))  # nothing lost, nothing twice
+
+
+def test_no_validation_split_holds_out_games_instead_of_nan(dataset, tmp_path):
+    """A dataset whose export put no game in validation used to train with best loss nan."""
+    import math
+
+    r = train(TrainingRun(dataset.train, [], tmp_path / "run", arch=tiny_arch(), device="cpu"), small_cfg(epochs=1))
+    assert r.best_val is not None and math.isfinite(r.best_val) and len(r.val_history) == 1
+    assert r.val_chunks and all(p.parent == tmp_path / "run" / "holdout" for p in r.val_chunks)
+
+
+def test_a_run_shorter_than_an_epoch_is_validated_at_its_end(dataset, tmp_path):
+    import math
+
+    r = train(_run(dataset, tmp_path / "run"), small_cfg(epochs=1, max_steps=2))
+    assert r.stopped == "max_steps" and r.best_val is not None and math.isfinite(r.best_val)
+    assert [x["step"] for x in _lines(tmp_path / "run") if x["kind"] == "val"] == [2]
