@@ -98,3 +98,30 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path):
     doc.pop("model_id")
     with pytest.raises(CheckpointError, match="do not fit the architecture"):
         checkpoint_from_bytes(w, json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("change", [
+    {"arch": "not a mapping"},                 # AttributeError inside the architecture parser
+    {"arch": {"board": "square8"}},            # missing architecture fields
+    {"lineage": ["not", "a", "mapping"]},
+    {"created_at": "yesterday"},
+])
+def test_malformed_metadata_is_one_line(change):
+    w, m, _ = checkpoint_bytes(tiny_net())
+    d = json.loads(m) | change
+    d.pop("model_id")
+    with pytest.raises(CheckpointError) as e:
+        checkpoint_from_bytes(w, json.dumps(d).encode(), "ck.json")
+    assert str(e.value).startswith("ck.json: ") and "\n" not in str(e.value)
+
+
+def test_unreadable_and_truncated_files_are_one_line(tmp_path):
+    save_checkpoint(tiny_net(), tmp_path / "m")
+    (tmp_path / "m.json").write_bytes((tmp_path / "m.json").read_bytes()[:40])
+    with pytest.raises(CheckpointError, match="metadata is not JSON") as e:
+        load_checkpoint(tmp_path / "m")
+    assert "\n" not in str(e.value)
+    (tmp_path / "d.json").mkdir()
+    (tmp_path / "d.safetensors").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="cannot read"):
+        load_checkpoint(tmp_path / "d")
