@@ -84,7 +84,7 @@ def run_stage(args: argparse.Namespace, flow_name: str, deployment: str, params:
     state = flow(**params, return_state=True)
     if state.is_completed():
         return 0, state.result()
-    msg = state.message or state.name
+    msg = masked_text(state.message or state.name)  # a failed flow's message may quote a URL
     print(f"{flow_name}: {state.name}: {msg}", file=sys.stderr)
     return 1, {"state": state.name, "message": msg}
 
@@ -104,17 +104,24 @@ def masked(url: str) -> str:
     return redact_url(url)
 
 
+def masked_text(text: str) -> str:
+    from engine.redact import redact_text
+
+    return redact_text(text)
+
+
 def where(cfg) -> str:
     """Where the pipeline keeps everything (for the end of a run)."""
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 
     api = PREFECT_API_URL.value()
     ui = PREFECT_UI_URL.value() or (api[:-4] if api and api.endswith("/api") else None)
+    local = "local (ephemeral) mode: ~/.prefect, see `prefect server start` for a UI"
     return "\n".join([
         f"  config      {cfg.source}",
-        f"  store       {cfg.storage_url}",
+        f"  store       {masked(cfg.storage_url)}",
         f"  database    {masked(cfg.database_url)}",
         f"  cache       {cfg.cache_path}",
         f"  work        {cfg.home_path / 'work'}",
-        f"  prefect     {ui or 'local (ephemeral) mode: ~/.prefect, see `prefect server start` for a UI'}",
+        f"  prefect     {masked(ui) if ui else local}",
     ])

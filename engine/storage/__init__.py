@@ -15,8 +15,8 @@ docs/STORAGE.md. Pure library: no orchestration here.
 """
 
 from .backend import Backend, KeyInfo, open_backend, redact_url
-from .errors import (ArtifactError, BackendError, DocumentError, IntegrityError, InvalidName, ManifestNotFound, ObjectNotFound,
-                     PointerConflict, PointerNotFound, StorageError, SyncFailed)
+from .errors import (ArtifactError, BackendError, DocumentError, IntegrityError, InvalidName, ManifestNotFound,
+                     ObjectNotFound, PointerConflict, PointerNotFound, StorageError, SyncFailed)
 from .manifest import Manifest, ManifestEntry
 from .objects import ObjectRef
 from .pointers import Pointer
@@ -32,6 +32,6 @@ __all__ = [
     "SyncLoop", "run_with_watchdog", "WatchdogReport",
     "prune", "PruneReport", "PruneItem", "DEFAULT_GRACE_SECONDS",
     "Backend", "KeyInfo", "open_backend", "redact_url",
-    "StorageError", "ArtifactError", "BackendError", "ObjectNotFound", "ManifestNotFound", "PointerNotFound", "IntegrityError",
-    "DocumentError", "InvalidName", "PointerConflict", "SyncFailed",
+    "StorageError", "ArtifactError", "BackendError", "ObjectNotFound", "ManifestNotFound", "PointerNotFound",
+    "IntegrityError", "DocumentError", "InvalidName", "PointerConflict", "SyncFailed",
 ]

@@ -28,7 +28,6 @@ from engine.redact import redact_url  # re-exported: the one redaction (engine.r
 
 from .errors import BackendError, ObjectNotFound, StorageError
 
-
 _READ_OPS = frozenset({"read", "open", "stat", "list", "delete"})
 
 

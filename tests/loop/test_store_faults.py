@@ -30,8 +30,7 @@ from engine.loop.artifacts import dataset_chunks, fetch_object, load_model, publ
 from engine.nn.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint, save_checkpoint
 from engine.nn.encoding import EncoderVersionError
 from engine.nn.network import NetworkArch, build_network
-from engine.storage import (ArtifactStore, BackendError, IntegrityError, Manifest, ManifestEntry, open_store,
-                            sync_store)
+from engine.storage import ArtifactStore, BackendError, IntegrityError, Manifest, ManifestEntry, open_store, sync_store
 from engine.storage.layout import manifest_key, object_key
 from engine.storage.local import LocalBackend
 from ringrift._errors import explain
@@ -329,7 +328,8 @@ def full_disk_syncing_into_the_cache(world):
     assert rep2.ok and cache.read_pointer("champion/square8_2p").target == world.model
     assert set(cache.list_manifests()) == set(world.store.list_manifests())
     _visible_consistent(cache)
-    return (_one_line(Exception(f"sync report: {len(rep.errors)} errors, first {first.key}: {first.message}"), cli=False),
+    line = f"sync report: {len(rep.errors)} errors, first {first.key}: {first.message}"
+    return (_one_line(Exception(line), cli=False),
             "none (the pointer was not moved; the rerun completed the copy)")
 
 
