@@ -57,5 +57,7 @@ def publish_markdown(key: str, markdown: str, description: str) -> bool:
         create_markdown_artifact(markdown=markdown, key=key, description=description)
         return True
     except Exception as e:  # noqa: BLE001 - the report was printed already
-        print(f"artifact {key!r} not created: {type(e).__name__}: {e}", file=sys.stderr)
+        from engine.redact import redact_exception
+
+        print(f"artifact {key!r} not created: {redact_exception(e)}", file=sys.stderr)
         return False

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from engine.atomic import atomic_write_json
+from engine.redact import redact_exception
 
 from .health import is_late
 from .prefect_api import RunInfo, utcnow
@@ -256,7 +257,7 @@ def _act(gw, st: WatchdogSettings, state: WatchdogState, r: RunInfo, kind: str, 
             if str(res).upper() not in ("ACCEPT", "SETSTATESTATUS.ACCEPT"):
                 outcome = f"not accepted ({res})"
         except Exception as e:  # noqa: BLE001 - reported; counted so it is not retried at once
-            outcome = f"error: {type(e).__name__}: {e}"
+            outcome = f"error: {redact_exception(e)}"  # stored in the state file and the event
         state.actions.append(ts)
     state.runs[r.id] = {"count": count + 1, "last": ts}
     _emit(gw, st, kind, _resource(r), {"run_id": r.id, "run_name": r.name, "deployment": r.deployment,
