@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from engine.config import DEFAULT_CONFIG_PATH, ConfigError, ForgeConfig, config_from_dict, load_config
@@ -56,3 +58,52 @@ def test_config_path_from_environment(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("training:\n  epochs: 9\n")
     assert load_config(env={"RINGRIFT_CONFIG_PATH": str(p)}).training.epochs == 9
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("selfplay:\n  games_per_batch: -5\n", r"c.yaml:2: selfplay.games_per_batch: must be >= 1, got -5$"),
+    ("selfplay:\n  games_per_batch: 0\n", r"c.yaml:2: selfplay.games_per_batch: must be >= 1, got 0$"),
+    ("selfplay:\n  concurrency: -1\n", r"c.yaml:2: selfplay.concurrency: must be >= 0, got -1$"),
+    ("export:\n  gates:\n    max_draw_share: 1.5\n", r"c.yaml:3: export.gates.max_draw_share: must be in \[0, 1\], got 1.5$"),
+    ("export:\n  val_fraction: 1.0\n", r"c.yaml:2: export.val_fraction: must be in \[0, 1\), got 1.0$"),
+    ("training:\n  lr: 0\n", r"c.yaml:2: training.lr: must be > 0, got 0.0$"),
+    ("training:\n  amp: fp8\n", r"c.yaml:2: training.amp: must be one of auto, bf16, fp16, off, got 'fp8'"),
+    ("selfplay:\n  engine: gumble\n", r"selfplay.engine: .*got 'gumble' \(did you mean 'gumbel'\?\)$"),
+    ("selfplay:\n  games_per_bach: 4\n", r"c.yaml:2: selfplay.games_per_bach: unknown key \(did you mean 'games_per_batch'\?"),
+    ("loop:\n  profiles:\n    minimal: [square9_2p]\n", r"c.yaml:3: loop.profiles.minimal\[0\]: unknown config key 'square9_2p'"),
+    ("loop:\n  profile: huge\n", r"c.yaml:2: loop.profile: 'huge' is not one of the configured profiles"),
+    ("network:\n  size: huge\n", r"c.yaml:2: network.size: 'huge' is not one of the configured sizes"),
+    ("network:\n  sizes:\n    tiny: {channels: 0, blocks: 1}\n", r"c.yaml:3: network.sizes.tiny.channels: must be >= 1, got 0"),
+    ("promotion:\n  min_games: 40\n  max_games: 10\n", r"c.yaml:3: promotion.max_games: must be >= min_games \(40\), got 10$"),
+    ("export:\n  window: {min_window: 100, max_window: 50}\n", r"export.window.max_window: must be >= min_window"),
+    ("ops:\n  watchdog:\n    stuck_action: explode\n", r"c.yaml:3: ops.watchdog.stuck_action: must be one of crash,"),
+    ("orchestration:\n  retries: {trian: 1}\n", r"orchestration.retries: unknown key 'trian' \(did you mean 'train'\?\)"),
+    ("gauntlet:\n  ladder_simulations: [4, 0]\n", r"c.yaml:2: gauntlet.ladder_simulations\[1\]: must be >= 1, got 0"),
+    ("training:\n  lr: .nan\n", r"training.lr: expected a number, got nan"),
+    ("database:\n  url: forge.db\n", r"c.yaml:2: database.url: must be a SQLAlchemy URL"),
+])
+def test_ranges_enums_and_relations_name_file_line_and_key(tmp_path, yaml_text, message):
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=message) as exc:
+        load_config(p, env={})
+    assert "\n" not in str(exc.value) and str(exc.value).startswith(str(p))
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"RINGRIFT_DEVICE": "gpu"}, r"^\$RINGRIFT_DEVICE \(network.device\): must be auto, cpu, mps, cuda or cuda:N, got 'gpu'$"),
+    ({"RINGRIFT_NETWORK_SIZE": "huge"}, r"^\$RINGRIFT_NETWORK_SIZE \(network.size\): 'huge' is not one of"),
+    ({"RINGRIFT_PROFILE": "nope"}, r"^\$RINGRIFT_PROFILE \(loop.profile\): 'nope' is not one of the configured profiles"),
+    ({"RINGRIFT_DB_URL": "x"}, r"^\$RINGRIFT_DB_URL \(database.url\): must be a SQLAlchemy URL"),
+    ({"RINGRIFT_HOME": ""}, r"^\$RINGRIFT_HOME \(home\): must be a non-empty string"),
+])
+def test_env_overrides_are_checked_and_name_the_variable(env, message):
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict({}, "f.yaml", env)
+
+
+def test_every_default_passes_its_own_rules():
+    """Every default, written out as YAML-like data, is read back through every rule unchanged."""
+    cfg = config_from_dict({}, env={})
+    data = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "source"}
+    assert config_from_dict(data, "<defaults>", env={}) == dataclasses.replace(cfg, source="<defaults>")
