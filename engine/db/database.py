@@ -253,7 +253,8 @@ def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Data
     try:
         engine = create_forge_engine(url, echo=echo)
     except Exception as e:
-        raise DatabaseError(f"cannot open database {_masked(url)}: {redact_text(e)}") from e
+        # not chained: a parser's error quotes the whole URL, and a traceback would show it
+        raise DatabaseError(f"cannot open database {_masked(url)}: {redact_text(e)}") from None
     db = Database(engine)
     if migrate:
         from alembic.util import CommandError

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -271,6 +272,7 @@ def test_failing_connection_errors_are_redacted(url):
         open_database(url)
     _no_secret(str(e.value))
     _no_secret(repr(e.value))
+    _no_secret("".join(traceback.format_exception(e.value)))  # what RINGRIFT_TRACE_DEBUG=1 would print
     assert "cannot" in str(e.value)
 
 
