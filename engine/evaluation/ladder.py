@@ -363,6 +363,7 @@ class LadderRow:
     score: float
     sec_per_move: float | None
     decisions: int
+    vs_ref: tuple[float, float] | None = None  # (Elo minus heuristic_v2's, half-width of its 95% interval)
 
     @property
     def ci95(self) -> tuple[float, float]:
@@ -376,7 +377,9 @@ class LadderRow:
                 "elo": _r(self.elo), "stderr": _r(self.stderr), "ci_low": _r(lo), "ci_high": _r(hi),
                 "games": self.games, "score": _r(self.score, 3),
                 "sec_per_move": None if self.sec_per_move is None else _r(self.sec_per_move, 5),
-                "decisions": self.decisions}
+                "decisions": self.decisions,
+                "vs_heuristic_v2": None if self.vs_ref is None else _r(self.vs_ref[0]),
+                "vs_heuristic_v2_ci95": None if self.vs_ref is None else _r(self.vs_ref[1])}
 
 
 @dataclass(frozen=True)
@@ -409,11 +412,12 @@ class LadderReport:
             p = r.player
             ci = "anchor" if r.stderr == 0 else f"{lo:.0f} .. {hi:.0f}"
             spm = "-" if r.sec_per_move is None or not math.isfinite(r.sec_per_move) else _fmt_sec(r.sec_per_move)
-            out.append([p.name, p.role + (f" {p.generation}" if p.generation else ""), f"{r.elo:.0f}", ci,
+            ref = "-" if r.vs_ref is None else ("0" if r.vs_ref[1] == 0 else f"{r.vs_ref[0]:+.0f} +- {r.vs_ref[1]:.0f}")
+            out.append([p.name, p.role + (f" {p.generation}" if p.generation else ""), f"{r.elo:.0f}", ci, ref,
                         str(r.games), f"{r.score:.3f}" if math.isfinite(r.score) else "-", spm])
         return out
 
-    HEAD = ("player", "role", "Elo", "95% CI", "games", "score", "s/move (CPU)")
+    HEAD = ("player", "role", "Elo", "95% CI", "vs heuristic_v2", "games", "score", "s/move (CPU)")
     PAIR_HEAD = ("pair", "why", "games", "diff", "95% CI +-", "status")
 
     def _pair_cells(self) -> list[list[str]]:
@@ -461,13 +465,21 @@ def ladder_report(config_key: str, roster: Sequence[LadderPlayer], records: Sequ
     recs = [r for r in records if r.config_key == config_key and set(r.spec_ids) <= ids]
     table = fit(config_key, roster, recs, elo)
     spm = seconds_per_move(recs, timings)
+    # the scale relative to heuristic_v2: its differences are measured far more tightly than the
+    # absolute ratings, whose intervals all carry the (lopsided, thinly informative) link to random
+    ref = next((p.spec_id for p in roster if p.spec.kind == "heuristic" and p.spec.profile == "heuristic_v2"
+                and p.spec_id in table), None)
     rows = []
     for p in roster:
         if p.spec_id not in table:
             continue
         t = table[p.spec_id]
         s, d = spm.get(p.spec_id, (None, 0))
-        rows.append(LadderRow(p, t.elo, t.stderr, t.games, t.score, s, d))
+        vs = None
+        if ref is not None:
+            dd, se = table.difference(p.spec_id, ref)
+            vs = (dd, Z95 * se)
+        rows.append(LadderRow(p, t.elo, t.stderr, t.games, t.score, s, d, vs))
     rows.sort(key=lambda r: -r.elo)
     return LadderReport(config_key, tuple(rows), tuple(pair_states(roster, table, recs, settings)), table,
                         table.games, new_games, seconds, settings.target_ci)

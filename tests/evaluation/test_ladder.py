@@ -209,5 +209,11 @@ def test_report_tables_and_json():
     rnd = next(p for p in js["players"] if p["kind"] == "random")
     assert rnd["elo"] == 0 and rnd["ci_low"] == rnd["ci_high"] == 0
     assert all(p["sec_per_move"] is not None and p["decisions"] > 0 for p in js["players"])
+    h2 = next(p for p in js["players"] if p["player"] == "heuristic_v2")
+    assert h2["vs_heuristic_v2"] == 0 and h2["vs_heuristic_v2_ci95"] == 0
+    assert all(p["vs_heuristic_v2_ci95"] > 0 for p in js["players"] if p["player"] != "heuristic_v2")
+    ch = rep.row(next(p for p in roster if p.role == "champion"))
+    assert abs(ch.vs_ref[0] - (ch.elo - rep.row(next(p for p in roster if p.name == "heuristic_v2")).elo)) < 1e-6
+    assert "vs heuristic_v2" in text
     pol = next(p for p in js["players"] if p["role"] == "policy")
     assert pol["generation"] == 1 and pol["model_id"] == "m1"
