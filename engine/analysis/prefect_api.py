@@ -90,6 +90,7 @@ class PrefectGateway:
     def __init__(self, timeout: float = 5.0):
         self.timeout = float(timeout)
         self._client = None
+        self._emitted = False
 
     # -- plumbing -----------------------------------------------------------------------------------
     def __enter__(self) -> "PrefectGateway":
@@ -103,6 +104,9 @@ class PrefectGateway:
         if self._client is not None:
             self._client.__exit__(*exc)
             self._client = None
+        if self._emitted:
+            self._emitted = False
+            flush_events(max(self.timeout * 3, 10.0))
 
     @property
     def client(self):
@@ -260,12 +264,34 @@ class PrefectGateway:
         res = self.client.set_flow_run_state(run_id, state, force=True)
         return str(getattr(res.status, "value", res.status))
 
-    @staticmethod
-    def emit(event: str, resource: Mapping[str, str], payload: Mapping[str, Any] | None = None,
+    def emit(self, event: str, resource: Mapping[str, str], payload: Mapping[str, Any] | None = None,
              related: list | None = None) -> Any:
         from prefect.events import emit_event
 
+        self._emitted = True  # sent in the background: flushed when the gateway closes
         return emit_event(event=event, resource=dict(resource), payload=dict(payload or {}), related=related)
+
+
+def flush_events(timeout: float) -> bool:
+    """Wait (at most ``timeout`` s) until Prefect's background events worker has sent what it holds.
+    Without this a short-lived command exits with events queued, and Prefect drains them at
+    interpreter exit with a stray ``Still processing items: 1 items remaining...`` on stderr.
+    Returns False when the queue did not empty in time."""
+    import threading
+
+    from prefect.events.worker import EventsWorker
+
+    with EventsWorker._instance_cache_lock:  # only an existing worker: instance() would start one
+        workers = list(EventsWorker._instances.values())
+    done = threading.Event()
+
+    def wait() -> None:
+        for w in workers:
+            w.wait_until_empty()
+        done.set()
+
+    threading.Thread(target=wait, daemon=True, name="flush-events").start()
+    return done.wait(timeout)
 
 
 @dataclass

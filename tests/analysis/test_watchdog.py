@@ -1,9 +1,11 @@
-"""The watchdog's findings, actions, backoff and caps (fake Prefect server)."""
+"""The watchdog's findings, actions, backoff and caps (fake Prefect server); the command against a real one."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+
+import pytest
 
 from engine.analysis import WatchdogSettings, WatchdogState, watchdog_pass
 from engine.analysis.watchdog import LATE, NO_HEARTBEAT, NO_WORKERS, STUCK, Watchdog
@@ -142,3 +144,38 @@ def test_watchdog_cli_needs_a_server(capsys, monkeypatch, tmp_path):
     with temporary_settings({PREFECT_API_URL: None}):
         assert cmd.run(p.parse_args(["--once", "--config", str(cfg)])) == 2
     assert "PREFECT_API_URL" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_watchdog_cli_exits_without_a_stray_prefect_message(prefect_server, tmp_path):
+    """`ringrift watchdog --once` against a real server, with a pool without workers (a finding that
+    emits an event): the event reaches the server before the command exits, and stderr holds no
+    `Still processing items: 1 items remaining...` (Prefect draining its queue at interpreter exit)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+
+    with get_client(sync_client=True) as c:
+        c.create_work_pool(WorkPoolCreate(name="wd-no-workers", type="process"), overwrite=True)
+    cfg = tmp_path / "f.yaml"
+    cfg.write_text(f"home: {tmp_path / 'home'}\n")
+    p = subprocess.run([sys.executable, "-m", "ringrift", "watchdog", "--once", "--config", str(cfg)],
+                       env={**os.environ, "PREFECT_API_URL": prefect_server}, capture_output=True, text=True,
+                       timeout=600)
+    assert p.returncode == 1, p.stderr  # the finding is reported, so it remains
+    assert "wd-no-workers" in p.stdout and "pool-without-workers" in p.stdout
+    assert "Still processing" not in p.stderr and p.stderr.strip() == "", p.stderr
+    filt = EventFilter(event=EventNameFilter(name=["ringrift.watchdog.pool-without-workers"]),
+                       resource=EventResourceFilter(id=["ringrift.work-pool.wd-no-workers"]))
+    deadline = time.monotonic() + 60  # the server stores events asynchronously
+    events = []
+    while time.monotonic() < deadline and not events:
+        with get_client(sync_client=True) as c:
+            events = c.read_events(filter=filt, limit=10).events
+        time.sleep(0.5)
+    assert events and events[0].payload["pool"] == "wd-no-workers"
