@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from . import layout
 from .backend import Backend, KeyInfo
-from .errors import IntegrityError, ObjectNotFound, StorageError
+from .errors import BackendError, IntegrityError, ObjectNotFound, StorageError
 from .hashing import VerifyingReader, sha256_bytes, sha256_file, verified_chunks
 
 log = logging.getLogger(__name__)
@@ -130,9 +130,9 @@ def fetch_to(backend: Backend, sha: str, dest: str | os.PathLike[str],
     if info is None:
         raise ObjectNotFound(backend.url, key)
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f"{dest.name}.partial-{uuid.uuid4().hex[:12]}")
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with backend.open_read(key) as src, open(tmp, "wb") as out:
             for chunk in verified_chunks(src, sha=sha, size=info.size, url=backend.url, key=key,
                                          progress=progress):
@@ -140,9 +140,12 @@ def fetch_to(backend: Backend, sha: str, dest: str | os.PathLike[str],
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as e:
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(e, OSError) and not isinstance(e, StorageError):
+            # the local side failed (a full disk, a read-only folder): one error naming both ends
+            raise BackendError(f"fetch to {dest}", backend.url, key, e) from e
         raise
     return ObjectRef(sha, info.size)
 

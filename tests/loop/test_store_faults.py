@@ -19,6 +19,8 @@ import dataclasses
 import errno
 import json
 import os
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 
@@ -333,6 +335,37 @@ def full_disk_syncing_into_the_cache(world):
             "none (the pointer was not moved; the rerun completed the copy)")
 
 
+_LIMITED_FETCH = """
+import resource, sys
+from pathlib import Path
+from engine.loop.artifacts import fetch_object
+from engine.storage import StorageError, open_store
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # Python ignores SIGXFSZ: write() fails, EFBIG
+try:
+    fetch_object(open_store(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), "model.safetensors")
+except StorageError as e:
+    print(e)
+    sys.exit(3)
+"""
+
+
+def cache_folder_write_fails(world):
+    """A real kernel-refused write into the cache folder (the file-size limit of the process, the
+    closest thing to a full disk a test can cause safely): fetch_to's local side."""
+    sha = world.store.get_manifest(world.model).entry("model.safetensors").sha256
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    p = subprocess.run([sys.executable, "-c", _LIMITED_FETCH, str(world.root / "store"), sha, str(world.cache)],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 3, p.stderr[-2000:]
+    msg = p.stdout.strip()
+    assert "File too large" in msg and "fetch to" in msg and "Traceback" not in p.stderr
+    assert not [f for f in world.cache.rglob("*") if f.is_file()]  # no partial file left, nothing visible
+    got = fetch_object(world.store, sha, world.cache, "model.safetensors")  # the limit lifted: the rerun
+    assert got.read_bytes() == world.weights
+    assert "\n" not in msg  # a StorageError (BackendError): the command line prints it as this one line
+    return msg, "none (the rerun fetched it)"
+
+
 CASES = [
     ("checkpoint weights damaged in the store (sha256 mismatch)", damaged_checkpoint_in_store),
     ("checkpoint .safetensors truncated in the store", truncated_checkpoint_in_store),
@@ -349,6 +382,7 @@ CASES = [
     ("full disk (ENOSPC) writing a model's weights", full_disk_writing_model_weights),
     ("full disk (ENOSPC) writing the model manifest", full_disk_writing_the_manifest),
     ("full disk (ENOSPC) syncing the store into the cache", full_disk_syncing_into_the_cache),
+    ("cache folder refuses the write (kernel file-size limit, EFBIG)", cache_folder_write_fails),
 ]
 
 
@@ -360,6 +394,7 @@ def _table_md(rows) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # ~10-25 s: sixteen stores, a real export, one subprocess
 def test_store_faults_table(tmp_path, tmp_path_factory, exported):
     rows = []
     for i, (fault, case) in enumerate(CASES):
