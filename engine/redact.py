@@ -20,11 +20,12 @@ from urllib.parse import unquote_plus
 
 MASK = "***"
 SECRET_WORDS = ("password", "passwd", "pwd", "secret", "token", "key", "credential", "signature")
-# in free text ``key`` alone is too common (config_key=square8_2p, cache_key=...): only these count
-_TEXT_KEY_RE = re.compile(r"(^|[_.\-])(api|access|private|secret|ssl|signing|encryption)?[_\-]?key$|^key$|apikey")
+# in free text a name ending in ``key`` counts only as a word of its own (key=, api_key=, sslkey=), and
+# not for the pipeline's own non-secret keys (config_key=square8_2p, cache_key=...)
+_TEXT_KEY_RE = re.compile(r"(^|[_.\-]|api|ssl)key$")
+_NOT_SECRET_KEY_RE = re.compile(r"(config|cache|sort|pointer|object|manifest|idempotency|partition)[_\-]?key$")
 
 _URL_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>`]+")
-_NOT_SECRET_KEY_RE = re.compile(r"(config|cache|sort|pointer|object|manifest|idempotency|partition)[_\-]?key$")
 # NAME=value in free text (libpq DSNs, repr of a dict of options, command lines)
 _PAIR_RE = re.compile(r"""(?P<name>[A-Za-z_][\w.\-]*)(?P<sep>\s*=\s*)(?P<value>'[^']*'|"[^"]*"|[^\s&,;'")\]}]+)""")
 # "name": "value" in JSON-ish text
@@ -34,13 +35,14 @@ _JSON_PAIR_RE = re.compile(r"""(?P<name>["'][A-Za-z_][\w.\-]*["'])(?P<sep>\s*:\s
 def is_secret_name(name: str, *, in_text: bool = False) -> bool:
     """Whether a parameter / variable called ``name`` holds a secret (``PGPASSWORD``, ``api_key``...).
 
-    ``in_text``: a ``NAME=value`` pair in free text, where ``key`` counts only as ``api_key``,
-    ``access_key``, ``private_key``... or ``key`` itself, not as any name ending in key."""
+    ``in_text``: a ``NAME=value`` pair in free text, where ``key`` counts only as a word of its own
+    (``key``, ``api_key``, ``sslkey``), not inside ``monkey`` nor in ``config_key``/``cache_key``."""
     low = unquote_plus(name).lower()
-    if in_text:
-        return any(w in low for w in SECRET_WORDS if w != "key") or bool(_TEXT_KEY_RE.search(low)) and not \
-            _NOT_SECRET_KEY_RE.search(low)
-    return any(w in low for w in SECRET_WORDS)
+    if any(w in low for w in SECRET_WORDS if w != "key"):
+        return True
+    if not in_text:
+        return "key" in low
+    return bool(_TEXT_KEY_RE.search(low)) and not _NOT_SECRET_KEY_RE.search(low)
 
 
 def _redact_params(text: str) -> str:

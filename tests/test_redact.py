@@ -48,3 +48,9 @@ def test_redact_exception_and_env():
     assert redact_env("RINGRIFT_DB_URL", URL) == redact_url(URL)
     assert redact_env("PREFECT_API_URL", "http://prefect:4200/api") == "http://prefect:4200/api"
     assert redact_env("SOME_TOKEN", "") == ""
+
+
+def test_key_in_free_text_counts_only_as_a_word_of_its_own():
+    out = redact_text("monkey=1 key=2 api_key=3 sslkey=4 private_key=5 config_key=6 cache_key=7 AWS_ACCESS_KEY_ID=9")
+    assert out == ("monkey=1 key=*** api_key=*** sslkey=*** private_key=*** config_key=6 cache_key=7 "
+                   "AWS_ACCESS_KEY_ID=9")
