@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="ladder.png", help="the plot (PNG; default ./ladder.png)")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the plot")
     parser.add_argument("--markdown", action="store_true", help="print the tables as markdown")
+    parser.add_argument("--report", action="store_true",
+                        help="play nothing: the table, plot and JSON of the ladder games already in the match log")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads for the networks (0 = torch's default)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -215,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
         over = {k: v for k, v in (("max_games", args.games), ("target_ci", args.target_ci), ("seed", args.seed))
                 if v is not None}
         settings = dataclasses.replace(LadderSettings.from_config(cfg), **over)
+        play = dataclasses.replace(settings, max_games=0) if args.report else settings
     except (ValueError, ConfigError) as e:
         print(f"ladder: {e}", file=sys.stderr)
         return 2
@@ -242,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
             pairs = ", ".join(f"{p.a.name} v {p.b.name}" for p in plan)
             log(f"  round {k + 1}: {games} games ({pairs}) [{time.perf_counter() - t0:.0f} s]")
 
-        res = run_ladder(ck, roster, settings, records=records, timings=timings,
+        res = run_ladder(ck, roster, play, records=records, timings=timings,
                          evaluators=EvaluatorCache(_model_loader(ctx)),
                          on_game=lambda rec, tm: store_game(ctx, rec, tm), on_round=on_round,
                          elo=get_elo_service(cfg).settings)

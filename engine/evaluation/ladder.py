@@ -67,7 +67,7 @@ class LadderSettings(_FromConfig):
     initial_pairs: int = 8  # colour-swapped blocks per pair of the first round's chain
     round_pairs: int = 8  # blocks added to each chosen pair per later round
     pairs_per_round: int = 4  # unresolved pairs (widest intervals first) that get games each round
-    max_games: int = 3000  # games per run of the command, over all pairs
+    max_games: int = 3000  # games per run of the command, over all pairs (0: report only)
     max_games_per_pair: int = 400  # a pair with this many games gets no more
     opening_moves: int = 4  # random opening moves shared by the games of a block
     max_moves: int = 5000  # per game (0 = none); a capped game is a draw
@@ -75,11 +75,12 @@ class LadderSettings(_FromConfig):
     seed: int = 0
 
     def __post_init__(self) -> None:
-        bad = [k for k in ("mcts_simulations", "initial_pairs", "round_pairs", "pairs_per_round", "max_games",
+        bad = [k for k in ("mcts_simulations", "initial_pairs", "round_pairs", "pairs_per_round",
                            "max_games_per_pair") if int(getattr(self, k)) < 1]
+        bad += ["max_games"] if self.max_games < 0 else []
         if bad or self.target_ci <= 0 or self.separated_elo < 0 or self.opening_moves < 0 or self.max_moves < 0 \
                 or self.concurrency < 0:
-            raise ValueError(f"bad ladder settings {self}" + (f" ({', '.join(bad)} must be >= 1)" if bad else ""))
+            raise ValueError(f"bad ladder settings {self}" + (f" ({', '.join(bad)} out of range)" if bad else ""))
         for w in self.anchors:
             anchor_spec(w, self)  # a bad word is an error here, naming the word
 

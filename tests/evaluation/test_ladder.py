@@ -71,7 +71,10 @@ def test_settings_defaults_validation_and_config_section():
     with pytest.raises(ValueError, match="unknown ladder anchor 'alphazero'"):
         LadderSettings(anchors=("random", "alphazero"))
     with pytest.raises(ValueError, match="max_games"):
-        LadderSettings(max_games=0)
+        LadderSettings(max_games=-1)
+    with pytest.raises(ValueError, match="round_pairs"):
+        LadderSettings(round_pairs=0)
+    assert next_round(CK, anchor_players(st), [], LadderSettings(max_games=0)) == []  # report only
     from engine.config import ConfigError, config_from_dict
 
     cfg = config_from_dict({"ladder": {"target_ci": 25.0, "max_games": 100}})
