@@ -26,15 +26,22 @@ import os
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any
 
-from engine.analysis.settings import (LATE_ACTIONS, STUCK_ACTIONS, HealthSettings, OpsSettings, WatchdogSettings,
-                                     WorkerSettings)
+from engine.analysis.settings import (
+    LATE_ACTIONS,
+    STUCK_ACTIONS,
+    HealthSettings,
+    OpsSettings,
+    WatchdogSettings,
+    WorkerSettings,
+)
 from engine.data.gates import GateConfig
-from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
 from engine.evaluation.ladder import LadderSettings
+from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
 
 CONFIG_ENV = "RINGRIFT_CONFIG_PATH"
 HOME_ENV = "RINGRIFT_HOME"
@@ -56,7 +63,7 @@ class ConfigError(ValueError):
         parts = [f"{self.file}:{self.line}" if self.file and self.line else self.file, self.key, self.message]
         return ": ".join(p for p in parts if p)
 
-    def located(self, **where: Any) -> "ConfigError":
+    def located(self, **where: Any) -> ConfigError:
         """The same problem with more of its place filled in (file, line, variable)."""
         fields = {"file": self.file, "key": self.key, "line": self.line, "var": self.var} | where
         return ConfigError(self.message, **fields)
@@ -196,6 +203,11 @@ Probability = Annotated[float, Range(0, 1)]
 Share = Annotated[float, Range(0, 1)]
 NonEmpty = Annotated[str, _NONEMPTY]
 ConfigKey = Annotated[str, ConfigKeyRule()]
+DatabaseUrl = Annotated[str, Matches(r"[A-Za-z0-9+]+://.*", "a SQLAlchemy URL such as sqlite:///forge.db")]
+Device = Annotated[str, Matches(r"auto|cpu|mps|cuda(:[0-9]+)?", "auto, cpu, mps, cuda or cuda:N")]
+# engine.training.temperature.KINDS and its ALIASES (not imported: that package imports torch)
+TemperatureKind = Annotated[str, OneOf("constant", "step", "linear", "exponential", "linear_decay", "exp_decay", "exp")]
+SELFPLAY_ENGINES = ("auto", "heuristic", "gumbel", "random")
 
 
 @dataclass(frozen=True)
@@ -212,7 +224,7 @@ class StorageConfig:
 class DatabaseConfig:
     """SQLAlchemy URL: SQLite (WAL) by default, ``postgresql+psycopg://...`` on a cluster."""
 
-    url: Annotated[str, Matches(r"[A-Za-z0-9+]+://.*", "a SQLAlchemy URL such as sqlite:///forge.db")] = "sqlite:///forge.db"  # relative sqlite path -> {home}/forge.db
+    url: DatabaseUrl = "sqlite:///forge.db"  # relative sqlite path -> {home}/forge.db
 
 
 @dataclass(frozen=True)
@@ -235,7 +247,7 @@ class NetworkConfig:
         "tiny": NetworkSize(channels=32, blocks=2, se_ratio=4, policy_channels=16, value_hidden=32),
         "standard": NetworkSize(channels=128, blocks=10, se_ratio=4, policy_channels=32, value_hidden=128),
     })
-    device: Annotated[str, Matches(r"auto|cpu|mps|cuda(:[0-9]+)?", "auto, cpu, mps, cuda or cuda:N")] = "auto"  # auto = cuda when available, else cpu
+    device: Device = "auto"  # auto = cuda when available, else cpu
 
     def size_of(self, name: str | None = None) -> NetworkSize:
         key = name or self.size
@@ -248,7 +260,7 @@ class NetworkConfig:
 class SelfplayTemperatureConfig:
     """Self-play move temperature by ply and generation (``engine.training.temperature``)."""
 
-    kind: Annotated[str, OneOf("constant", "step", "linear", "exponential", "linear_decay", "exp_decay", "exp")] = "step"  # constant | step | linear | exponential
+    kind: TemperatureKind = "step"  # constant | step | linear | exponential
     initial: NonNegFloat = 1.0
     final: NonNegFloat = 0.0  # 0 = best move
     plies: NonNegInt = 30  # step: plies at `initial`; linear: plies to reach `final`
@@ -271,11 +283,13 @@ class SelfplayConfig:
     """Self-play batches (``engine.loop.run_selfplay``)."""
 
     games_per_batch: Count = 16
-    engine: Annotated[str, OneOf("auto", "heuristic", "gumbel", "random")] = "auto"  # auto: gumbel with the champion network, heuristic until there is one
+    # auto: gumbel with the champion network, heuristic until there is one
+    engine: Annotated[str, OneOf(*SELFPLAY_ENGINES)] = "auto"
     simulations: Count = 32  # gumbel simulations per move with a network
     max_considered: Count = 8  # gumbel sampled actions at the root
     max_moves: Count = 2000  # safety cap per game (a capped game is never exported)
     concurrency: NonNegInt = 0  # games in lockstep (0 = the whole batch)
+    workers: NonNegInt = 0  # local self-play processes (0 = one per core; same games as one process)
     temperature: SelfplayTemperatureConfig = field(default_factory=SelfplayTemperatureConfig)
 
 
@@ -344,7 +358,8 @@ class TrainingConfig:
     early_stop_patience: NonNegInt = 2  # epochs without a better validation loss; 0 = never stop early
     shuffle_chunks: Count = 4  # NPZ chunks mixed together when shuffling (bounds memory)
     augment: bool = True  # a random board symmetry per sample
-    amp: Annotated[str, OneOf("auto", "bf16", "fp16", "off")] = "auto"  # CUDA autocast: auto (bf16 if supported, else fp16), bf16, fp16, off
+    # CUDA autocast: auto (bf16 if supported, else fp16), bf16, fp16, off
+    amp: Annotated[str, OneOf("auto", "bf16", "fp16", "off")] = "auto"
     seed: NonNegInt = 0
 
 

@@ -147,7 +147,7 @@ def _database(cfg):
         return None
     from engine.db import open_database
 
-    return open_database(url, migrate=False)
+    return open_database(cfg.database_url, migrate=False)
 
 
 def _lookup(cfg, getter: str, ident: str) -> Any:

@@ -10,8 +10,10 @@ from ._pipeline import add_common, add_config_key, config_key, emit, run_stage, 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
-    parser.add_argument("--model", default=None, type=checks.name("model id"), help="model id (default: the newest model of the config)")
-    parser.add_argument("--games-per-opponent", type=checks.count, default=None, help="default gauntlet.games_per_opponent")
+    parser.add_argument("--model", default=None,
+                        type=checks.name("model id"), help="model id (default: the newest model of the config)")
+    parser.add_argument("--games-per-opponent",
+                        type=checks.count, default=None, help="default gauntlet.games_per_opponent")
     parser.add_argument("--seed", type=checks.seed, default=0)
     parser.add_argument("--no-chain", action="store_true", help="no automatic promotion afterwards")
     add_common(parser)

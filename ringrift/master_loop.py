@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--games", type=checks.count, default=None,
                         help="selfplay budget per generation across configs (default: each config gets what it "
                              "lacks to reach the training threshold)")
-    parser.add_argument("--configs", default=None, type=checks.config_keys, help="comma-separated configs instead of the profile's")
+    parser.add_argument("--configs", default=None,
+                        type=checks.config_keys, help="comma-separated configs instead of the profile's")
     parser.add_argument("--stages", default=None,
                         help=f"comma-separated stages instead of the profile's ({','.join(STAGE_NAMES)})")
     parser.add_argument("--mode", default="auto", choices=("auto", "inprocess", "legacy", "deployments"),
@@ -40,13 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(same as --mode legacy or RINGRIFT_UNIFIED_LOOP_LEGACY=1)")
     parser.add_argument("--force-train", action="store_true", help="train even below the training threshold")
     parser.add_argument("--seed", type=checks.seed, default=None, help="selfplay seed (default: from the flow run)")
-    parser.add_argument("--pause", type=checks.float_at_least(0), default=0.0, metavar="S", help="seconds between generations")
+    parser.add_argument("--pause",
+                        type=checks.float_at_least(0), default=0.0, metavar="S", help="seconds between generations")
     view = parser.add_argument_group("status (start nothing)")
     view.add_argument("--status", action="store_true",
                       help="one snapshot: per config the champion, its rating, games since the last training, "
                            "what runs now, what failed")
     view.add_argument("--watch", action="store_true", help="the snapshot again every --interval seconds (Ctrl-C ends)")
-    view.add_argument("--interval", type=checks.float_at_least(0, strict=True), default=10.0, help="seconds between --watch snapshots (default 10)")
+    view.add_argument("--interval",
+                      type=checks.float_at_least(0, strict=True), default=10.0,
+                      help="seconds between --watch snapshots (default 10)")
     add_common(parser, deployment=False)
 
 

@@ -10,7 +10,9 @@ from ._pipeline import add_common, add_config_key, config_key, emit, run_stage, 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
-    parser.add_argument("--model", default=None, type=checks.name("model id"), help="candidate model id (default: the newest model of the config)")
+    parser.add_argument("--model", default=None,
+                        type=checks.name("model id"),
+                        help="candidate model id (default: the newest model of the config)")
     parser.add_argument("--seed", type=checks.seed, default=0)
     add_common(parser)
 

@@ -12,7 +12,8 @@ from ._pipeline import add_common, add_config_key, config_key, emit, setup
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
-    parser.add_argument("--to", dest="to_model", default=None, type=checks.name("model id"), help="model id (default: the previous champion)")
+    parser.add_argument("--to", dest="to_model", default=None,
+                        type=checks.name("model id"), help="model id (default: the previous champion)")
     add_common(parser, deployment=False)
 
 

@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--watchdog", action="store_true",
                       help="sync every --interval seconds in the foreground, with a watchdog that restarts a "
                            "stalled sync (engine.storage.syncloop)")
-    parser.add_argument("--interval", type=checks.float_at_least(0, strict=True), default=300.0, help="seconds between syncs (--watchdog)")
+    parser.add_argument("--interval",
+                        type=checks.float_at_least(0, strict=True), default=300.0,
+                        help="seconds between syncs (--watchdog)")
     parser.add_argument("--stall-intervals", type=checks.float_at_least(1), default=3.0,
                         help="--watchdog: restart when no progress for this many intervals")
     parser.add_argument("--remote", default=None, help="store URL to mirror from (default: the configured store)")

@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--players", default="champion,heuristic,random",
                         help="comma-separated: model ids, random, heuristic, champion, mcts-N "
                              "(default champion,heuristic,random)")
-    parser.add_argument("--games-per-pair", type=checks.count, default=10, help="games per pair (rounded up to whole blocks)")
+    parser.add_argument("--games-per-pair",
+                        type=checks.count, default=10, help="games per pair (rounded up to whole blocks)")
     parser.add_argument("--seed", type=checks.seed, default=0)
     add_common(parser, deployment=False)
 

@@ -11,8 +11,10 @@ from ._pipeline import add_common, add_config_key, config_key, emit, run_stage, 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
-    parser.add_argument("--dataset", default=None, type=checks.name("dataset id"), help="dataset manifest id (default: export the current window)")
-    parser.add_argument("--run-id", default=None, type=checks.name("run id"), help="training run id (the same id resumes a killed run)")
+    parser.add_argument("--dataset", default=None,
+                        type=checks.name("dataset id"), help="dataset manifest id (default: export the current window)")
+    parser.add_argument("--run-id", default=None,
+                        type=checks.name("run id"), help="training run id (the same id resumes a killed run)")
     parser.add_argument("--init", default="champion", choices=("champion", "scratch"),
                         help="start from the champion (scratch when there is none) or from scratch")
     parser.add_argument("--force", action="store_true", help="train even below loop.train_threshold_games")

@@ -4,8 +4,8 @@
 
 Idempotent: a game id seen before is skipped (``INSERT ... ON CONFLICT DO NOTHING``), a shard
 already registered is registered once. Each line is read on its own: a malformed line is
-reported as ``file:line: reason`` (``IngestReport.problems``) and quarantined (``quarantine`` table, unique by source and
-line); a record that fails the parity gate (``engine.data.parity``) is stored with status
+reported as ``file:line: reason`` (``IngestReport.problems``) and quarantined (``quarantine``
+table, unique by source and line); a record that fails the parity gate (``engine.data.parity``) is stored with status
 ``quarantined`` and its reason, so it is never exported; the rest goes in.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from .parity import check_parity
 from .records import GameRecord
@@ -51,10 +51,11 @@ class IngestReport:
         """Every line of every shard went in (or was known): nothing quarantined, no empty shard."""
         return self.quarantined == 0 and self.empty_shards == 0
 
-    def __add__(self, o: "IngestReport") -> "IngestReport":
+    def __add__(self, o: IngestReport) -> IngestReport:
         return IngestReport(self.shards + o.shards, self.lines + o.lines, self.inserted + o.inserted,
-                            self.skipped + o.skipped, self.malformed + o.malformed, self.parity_failed + o.parity_failed,
-                            self.problems + o.problems, self.empty_shards + o.empty_shards)
+                            self.skipped + o.skipped, self.malformed + o.malformed,
+                            self.parity_failed + o.parity_failed, self.problems + o.problems,
+                            self.empty_shards + o.empty_shards)
 
 
 def _sha256(path: Path) -> str:
