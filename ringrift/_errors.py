@@ -16,6 +16,7 @@ The project's error types are matched by module and name, so this module imports
 
 from __future__ import annotations
 
+import logging
 import os
 
 TRACE_ENV = "RINGRIFT_TRACE_DEBUG"  # set: show the traceback of every error instead of one line
@@ -74,3 +75,24 @@ def explain(exc: BaseException) -> tuple[int, str] | None:
         what = exc.strerror or type(exc).__name__
         return 1, one_line(f"{exc.filename}: {what}")
     return None
+
+
+class QuietKnownErrors(logging.Filter):
+    """Prefect logs a failed run's exception with its traceback. For the project's own errors (a
+    stage's refusal, a malformed record, bad input found inside a run) the message is the whole
+    story: the traceback is dropped here, in the command-line process, unless tracing is on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and not trace_enabled() and explain(exc) is not None:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_known_tracebacks() -> None:
+    """Install ``QuietKnownErrors`` on Prefect's run loggers (idempotent; imports nothing)."""
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        lg = logging.getLogger(name)
+        if not any(isinstance(f, QuietKnownErrors) for f in lg.filters):
+            lg.addFilter(QuietKnownErrors())

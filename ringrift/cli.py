@@ -25,7 +25,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ._errors import explain, trace_enabled
+from ._errors import explain, quiet_known_tracebacks, trace_enabled
 
 # name -> (module exposing add_arguments(parser) and run(args) -> int, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=_command_of(argv))
     args = parser.parse_args(argv)
+    quiet_known_tracebacks()  # a run failing on the project's own error: its one line, no traceback
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:

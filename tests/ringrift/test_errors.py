@@ -68,3 +68,31 @@ def test_usage_errors_of_the_parser_are_one_line(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("ringrift demo: argument --games: ")
     assert "-3" in err and err.endswith("(see ringrift demo --help)\n")
+
+
+def _record(exc: BaseException):
+    import logging
+
+    try:
+        raise exc
+    except BaseException as e:  # noqa: BLE001 - the record of a real raise
+        return logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "failed: %r", (e,),
+                                 (type(e), e, e.__traceback__))
+
+
+def test_prefect_run_logs_keep_only_a_bug_s_traceback(monkeypatch):
+    import logging
+
+    from ringrift._errors import QuietKnownErrors, quiet_known_tracebacks
+
+    monkeypatch.delenv("RINGRIFT_TRACE_DEBUG", raising=False)
+    f = QuietKnownErrors()
+    known, bug = _record(ConfigError("bad", key="a.b")), _record(RuntimeError("bug"))
+    assert f.filter(known) and f.filter(bug)
+    assert known.exc_info is None and bug.exc_info is not None
+    monkeypatch.setenv("RINGRIFT_TRACE_DEBUG", "1")
+    traced = _record(ConfigError("bad"))
+    assert f.filter(traced) and traced.exc_info is not None
+    quiet_known_tracebacks()
+    quiet_known_tracebacks()
+    assert sum(isinstance(x, QuietKnownErrors) for x in logging.getLogger("prefect.flow_runs").filters) == 1
