@@ -4,10 +4,10 @@ process there (``kill -9``) and check that a rerun resumes.
     RINGRIFT_TEST_PAUSE_AT=train RINGRIFT_TEST_PAUSE_FILE=/tmp/x ringrift master-loop
 
 When the named stage reaches its point, the process writes its pid to the file and sleeps until
-it is killed. Points: ``selfplay`` (the first batch published, the next not yet), ``export`` (the
-first chunk in the store, no manifest yet), ``train`` (a checkpoint written, the run not
-finished), ``gauntlet`` (the first game recorded), ``promotion`` (the first block recorded, no
-decision yet). Unset (always, outside tests), it does nothing.
+it is killed. Points: ``selfplay`` (a batch published in the store, its games not yet in the
+database), ``export`` (the first chunk in the store, no manifest yet), ``train`` (the step after
+the first checkpoint: the run is half done), ``gauntlet`` (the first game played), ``promotion``
+(the first SPRT block counted, no decision yet). Unset (always, outside tests), it does nothing.
 """
 
 from __future__ import annotations

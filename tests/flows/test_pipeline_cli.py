@@ -52,3 +52,29 @@ def test_health_and_analysis_flows(prefect_server, forge):
     assert {"config", "store", "database"} <= names and all(r["ok"] for r in rows)
     (st,) = analysis_flow(profile="minimal")
     assert st["config_key"] == "square8_2p" and st["games"] == 2
+
+
+def test_selfplay_with_the_same_seed_plays_the_same_batches(prefect_server, make_forge, capsys):
+    """Same command, same seed, same champion: the same batch ids and games; in the same pipeline
+    the batches are found again (nothing new), in another one the same games are played."""
+    from engine.db import games_since
+    from ringrift import selfplay
+
+    argv = ["square8_2p", "--games", "8", "--batch-games", "4", "--engine", "auto", "--seed", "5", "--no-chain",
+            "--json"]
+
+    def play(forge) -> tuple[dict, list[str]]:
+        assert _run(selfplay, argv) == 0
+        res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        with forge.ctx.db.session(write=False) as s:
+            return res, sorted(g.game_id for g in games_since(s, "square8_2p"))
+
+    one = make_forge()
+    first, games = play(one)
+    again, games_again = play(one)
+    assert first["inserted"] == 8 and again["inserted"] == 0 and games_again == games
+    assert [b["batch_id"] for b in again["batches"]] == [b["batch_id"] for b in first["batches"]]
+    assert all(b["reused"] for b in again["batches"])
+    other, other_games = play(make_forge())
+    assert [b["batch_id"] for b in other["batches"]] == [b["batch_id"] for b in first["batches"]]
+    assert other_games == games and other["inserted"] == 8
