@@ -46,6 +46,7 @@ _KNOWN: dict[tuple[str, str], int] = {
     ("engine.viewer.load", "GameNotFound"): 1,
     ("flows.dispatch", "DispatchError"): 1,
     ("tasks.common", "LocalTasksDisabled"): 1,
+    ("prefect.exceptions", "ParameterTypeError"): 2,  # a flow parameter of the wrong type
 }
 
 

@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser, deployment=False)
 
 
+MAX_PRINTED = 200  # quarantined lines printed one by one
+
+
 def run(args: argparse.Namespace) -> int:
     cfg = setup(args)
     if args.from_store:
@@ -62,8 +65,11 @@ def run(args: argparse.Namespace) -> int:
         rep = aggregate_jsonl_to_db(ctx.db, sources)
     finally:
         ctx.close()
-    for problem in rep.problems:  # one line each: file:line: reason
+    for problem in rep.problems[:MAX_PRINTED]:  # one line each: file:line: reason
         print(f"quarantined: {problem}", file=sys.stderr)
+    if len(rep.problems) > MAX_PRINTED:  # a binary file is thousands of bad "lines": the table has them all
+        print(f"quarantined: ... and {len(rep.problems) - MAX_PRINTED} more lines (the database's quarantine "
+              "table lists every one)", file=sys.stderr)
     res = {k: getattr(rep, k) for k in ("shards", "lines", "inserted", "skipped", "malformed", "parity_failed",
                                         "quarantined", "empty_shards")}
     res |= {"shard_ids": [src.shard_id for src in sources], "problems": list(rep.problems)}

@@ -49,9 +49,30 @@ def _specs(ctx, ck: str, words: list[str]):
     return out
 
 
+def _check_players(cfg, ck: str, text: str) -> None:
+    """``--players`` before anything starts: known words, ``mcts-N`` with N >= 1, known model ids."""
+    words = [w.strip() for w in text.split(",")]
+    if len([w for w in words if w]) < 2 or not all(words):
+        raise checks.UsageError(f"--players: expected at least two comma-separated players, got {text!r}")
+    for w in words:
+        if w in ("random", "heuristic", "champion"):
+            continue
+        if w.startswith("mcts-"):
+            if not w[5:].isdigit() or int(w[5:]) < 1:
+                raise checks.UsageError(f"--players: {w!r}: mcts-N needs N >= 1 simulations")
+            continue
+        from engine.names import name_problem
+
+        problem = name_problem(w)
+        if problem:
+            raise checks.UsageError(f"--players: invalid model id {w!r}: {problem}")
+        checks.known_model(cfg, w, ck, option="--players")
+
+
 def run(args: argparse.Namespace) -> int:
-    setup(args)
+    cfg = setup(args)
     ck = config_key(args.config_key)
+    _check_players(cfg, ck, args.players)
     from prefect import flow
 
     from tasks.common import forge_context, route_engine_logs

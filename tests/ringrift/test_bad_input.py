@@ -168,6 +168,9 @@ CASES = [
     Case("wrong-type-field", S, ("aggregate", "{shards}/wrongtype.jsonl"),
          r"^quarantined: {shards}/wrongtype\.jsonl:1: record field 'seed': expected an integer, got 'abc'$", code=1,
          home="pipeline", accepted=only_good_games(0), slow=True),
+    Case("corrupt-zstd", S, ("aggregate", "{shards}/corrupt.jsonl.zst"),
+         r"^quarantined: {shards}/corrupt\.jsonl\.zst:1: zstd stream truncated or corrupt: ", code=1, home="pipeline",
+         accepted=only_good_games(0), slow=True),
     Case("empty-file", S, ("aggregate", "{shards}/empty.jsonl"),
          r"^ringrift aggregate: {shards}/empty\.jsonl: empty file", home="pipeline",
          accepted=no_new_rows("games", "shards", "quarantine")),
@@ -217,6 +220,11 @@ CASES = [
          r"^ringrift master-loop: argument --generations: must be >= 0, got -2 "),
     Case("interval-zero", A, ("sync", "--watchdog", "--interval", "0"),
          r"^ringrift sync: argument --interval: must be > 0, got 0 "),
+    Case("tournament-unknown-model", A, ("tournament", "--players", "random,0123abcd"),
+         r"^ringrift tournament: --players: unknown model '0123abcd'", home="pipeline",
+         accepted=no_new_rows("matches", "player_specs")),
+    Case("tournament-bad-mcts", A, ("tournament", "--players", "random,mcts-x"),
+         r"^ringrift tournament: --players: 'mcts-x': mcts-N needs N >= 1 simulations$"),
     Case("soak-unknown-config", A, ("soak", "--configs", "square9_2p", "--games", "1"),
          r"^ringrift soak: --configs: bad config 'square9_2p'"),
     Case("soak-games-zero", A, ("soak", "--games", "0"), r"^ringrift soak: --games: must be >= 1, got 0$"),
@@ -258,6 +266,7 @@ def shards(tmp_path_factory) -> Path:
     rec["seed"] = "abc"
     (d / "wrongtype.jsonl").write_text(json.dumps(rec) + "\n")
     (d / "empty.jsonl").write_bytes(b"")
+    (d / "corrupt.jsonl.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(range(256)) * 4)  # zstd magic, then noise
     return d
 
 
@@ -290,7 +299,8 @@ def test_bad_input_is_one_line(case: Case, tmp_path, shards, request, record_pro
     if case.config is not None:
         Path(paths["cfg"]).write_text(case.config)
     before = {t: count(home, f"SELECT COUNT(*) FROM {t}")
-              for t in ("games", "shards", "quarantine", "matches", "models", "promotions", "training_runs")}
+              for t in ("games", "shards", "quarantine", "matches", "models", "promotions", "training_runs",
+                        "player_specs")}
     before["ok_games"] = count(home, "SELECT COUNT(*) FROM games WHERE status = 'ok'")
     r = ringrift([_fill(a, paths, False) for a in case.argv], home, tmp_path, case.env)
     out = r.stdout + r.stderr
