@@ -78,6 +78,15 @@ def test_rerun_of_a_finished_run_changes_nothing(dataset, tmp_path, one_thread):
     assert b.init == f"resume:{a.steps}" and b.model_id == a.model_id and b.steps == a.steps
 
 
+def test_a_run_is_not_resumed_with_other_settings(dataset, tmp_path):
+    from engine.training import ConfigMismatch
+
+    cfg = small_cfg(epochs=1, max_steps=2)
+    train(_run(dataset, tmp_path / "run"), cfg)
+    with pytest.raises(ConfigMismatch, match=r"refusing to resume.*training\.lr 0\.003 -> 0\.01"):
+        train(_run(dataset, tmp_path / "run"), small_cfg(epochs=1, max_steps=2, lr=0.01))
+
+
 CHILD = """
 import sys, time
 import torch
