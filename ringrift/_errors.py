@@ -42,7 +42,7 @@ _KNOWN: dict[tuple[str, str], int] = {
     ("engine.game.errors", "StateFormatError"): 1,
     ("engine.storage.errors", "StorageError"): 1,
     ("engine.db.database", "DatabaseError"): 1,
-    ("engine.loop.truth", "DatabaseLost"): 1,
+    ("engine.loop.truth", "DatabaseLost"): 2,  # as master-loop answers it: rebuild with aggregate --from-store
     ("engine.viewer.load", "GameNotFound"): 1,
     ("flows.dispatch", "DispatchError"): 1,
     ("tasks.common", "LocalTasksDisabled"): 1,
