@@ -98,6 +98,9 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ._prefect_env import configure
+
+    configure()  # before any subcommand imports Prefect: its settings are read at import
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=_command_of(argv))
     args = parser.parse_args(argv)

@@ -108,19 +108,63 @@ def status_table(statuses: Iterable, kind: str = "status", key: str = "loop") ->
     return table(kind, key, rows, "Per config: champion, rating, games, games since the last training")
 
 
+PROGRESS_ENV = "RINGRIFT_PROGRESS_SECONDS"
+DEFAULT_PROGRESS_SECONDS = 5.0
+
+
+def progress_seconds() -> float:
+    """Seconds between two progress lines (``$RINGRIFT_PROGRESS_SECONDS``, default 5; 0 = none)."""
+    import os
+
+    raw = os.environ.get(PROGRESS_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_PROGRESS_SECONDS
+    except ValueError:
+        return DEFAULT_PROGRESS_SECONDS
+
+
+def _duration(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def progress_line(done: float, total: float | None, unit: str, elapsed: float, info: dict[str, Any]) -> str:
+    """``12/40 games (30%), 850 positions/s, loss 2.3456, 0:45 left`` from the counts so far.
+    ``info``: ``positions`` (cumulative: shown as a rate), ``loss``, ``llr``, ``note`` (as is)."""
+    parts = [f"{done:,.0f}/{total:,.0f} {unit} ({100.0 * done / total:.0f}%)" if total else f"{done:,.0f} {unit}"]
+    if info.get("positions") is not None and elapsed > 0:
+        parts.append(f"{info['positions'] / elapsed:,.0f} positions/s")
+    elif done and elapsed > 0:
+        parts.append(f"{done / elapsed:,.1f} {unit}/s")
+    if info.get("loss") is not None:
+        parts.append(f"loss {info['loss']:.4f}")
+    if info.get("llr") is not None:
+        parts.append(f"LLR {info['llr']:+.2f}")
+    if info.get("note"):
+        parts.append(str(info["note"]))
+    if total and 0 < done < total and elapsed > 0:
+        parts.append(f"{_duration(elapsed * (total - done) / done)} left")
+    return ", ".join(parts)
+
+
 class Progress:
-    """A Prefect progress artifact updated at most every ``every`` seconds (and at the end), and a
-    progress bar on the terminal when stderr is one (``RINGRIFT_PROGRESS=0`` turns it off)."""
+    """Progress of a long task: a line in the run's log at most every ``progress_seconds()``
+    (Prefect's own logging prints it on the terminal in local mode and keeps it with the run's logs
+    on a worker; it works when stderr is not a terminal and never tangles with other log lines),
+    and a Prefect progress artifact updated at most every ``every`` seconds (and at the end).
+    ``total`` None: a count without an end (no percentage)."""
 
-    def __init__(self, description: str, total: float, every: float = 2.0):
-        import os
-        import sys
-
-        self.total = max(float(total), 1.0)
+    def __init__(self, description: str, total: float | None, every: float = 2.0, unit: str = ""):
+        self.total = max(float(total), 1.0) if total else None
         self.every = every
+        self.unit = unit
         self.description = description
+        self.log_every = progress_seconds()
+        self._t0 = self._logged = time.monotonic()
+        self._lines = 0
+        self._logged_done: float | None = None
         self._last = 0.0
-        self._bar = sys.stderr.isatty() and os.environ.get("RINGRIFT_PROGRESS", "1") != "0"
+        self._done = 0.0
         self.id = None
         try:
             from prefect.artifacts import create_progress_artifact
@@ -129,26 +173,27 @@ class Progress:
         except Exception as e:  # noqa: BLE001 - outside a run, or no API: progress is optional
             run_logger().debug("no progress artifact: %s", e)
 
-    def update(self, done: float, force: bool = False) -> None:
-        if self._bar:
-            import sys
-
-            frac = min(1.0, float(done) / self.total)
-            sys.stderr.write(f"\r{self.description[:48]:<48} [{'#' * int(30 * frac):<30}] {100 * frac:5.1f}%"
-                             + ("\n" if frac >= 1.0 and force else ""))
-            sys.stderr.flush()
-        if self.id is None:
-            return
+    def update(self, done: float, force: bool = False, **info: Any) -> None:
+        self._done = float(done)
         now = time.monotonic()
+        again = force and self._logged_done == self._done and not info.get("note")  # said already
+        if self.log_every and not again and (force and self._lines or now - self._logged >= self.log_every):
+            self._logged, self._logged_done = now, self._done
+            self._lines += 1
+            run_logger().info("%s: %s", self.description,
+                              progress_line(self._done, self.total, self.unit, now - self._t0, info))
+        if self.id is None or self.total is None:
+            return
         if not force and now - self._last < self.every:
             return
         self._last = now
         try:
             from prefect.artifacts import update_progress_artifact
 
-            update_progress_artifact(self.id, progress=min(100.0, 100.0 * float(done) / self.total))
+            update_progress_artifact(self.id, progress=min(100.0, 100.0 * self._done / self.total))
         except Exception:  # noqa: BLE001
             pass
 
-    def done(self) -> None:
-        self.update(self.total, force=True)
+    def done(self, **info: Any) -> None:
+        """The end (a closing line only when progress lines were logged: short tasks stay quiet)."""
+        self.update(self.total if self.total is not None else self._done, force=True, **info)

@@ -29,9 +29,17 @@ def export_dataset(config_key: str, window: str):
     ``window`` is the ``data_window`` fingerprint (it only keys the cache)."""
     from engine.loop import run_export
 
+    from .artifacts import Progress
+
     require_local("export")
     route_engine_logs()
-    ex = run_export(forge_context(), config_key)
+    prog = Progress(f"export {config_key}", None, unit="games")
+
+    def on_game(d: dict) -> None:
+        prog.update(d["games"], positions=d["positions"], note=f"shard {d['shard']}/{d['shards']}")
+
+    ex = run_export(forge_context(), config_key, progress=on_game)
+    prog.done()
     log = run_logger()
     if ex.ok:
         log.info("export %s: dataset %s, samples %s, %d games%s", config_key, ex.dataset_id[:12], ex.samples, ex.games,

@@ -14,11 +14,22 @@ def gauntlet(config_key: str, model_id: str, run_id: str | None = None, games_pe
     (``engine.loop.run_gauntlet_stage``). Returns a ``GauntletStageResult``."""
     from engine.loop import run_gauntlet_stage
 
+    from .artifacts import Progress
+
     require_local("gauntlet")
     route_engine_logs()
     trace("gauntlet %s model=%s run=%s", config_key, model_id[:12], run_id)
+    prog: list[Progress] = []
+
+    def on_game(done: int, total: int) -> None:
+        if not prog:
+            prog.append(Progress(f"gauntlet {config_key} {model_id[:12]}", total, unit="games"))
+        prog[0].update(done)
+
     ga = run_gauntlet_stage(forge_context(), config_key, model_id, run_id=run_id,
-                            games_per_opponent=games_per_opponent, seed=seed)
+                            games_per_opponent=games_per_opponent, seed=seed, progress=on_game)
+    if prog:
+        prog[0].done()
     run_logger().info("%s", ga.table)
     return ga
 
@@ -28,15 +39,22 @@ def promotion(config_key: str, model_id: str, run_id: str | None = None, seed: i
     """SPRT of the candidate against the champion; on accept the champion pointer moves
     (``engine.loop.run_promotion_stage``). Cached by its inputs: a decided candidate is not
     re-tested. Returns a ``PromotionStageResult``."""
-    from prefect.concurrency.sync import concurrency
-
     from engine.loop import run_promotion_stage
+
+    from .artifacts import Progress
+    from .limits import stage_limit
 
     require_local("promotion")
     route_engine_logs()
     trace("promotion %s model=%s run=%s", config_key, model_id[:12], run_id)
-    with concurrency(PROMOTION_LIMIT, occupy=1, strict=False):
-        pr = run_promotion_stage(forge_context(), config_key, model_id, run_id=run_id, seed=seed)
+    prog = Progress(f"promotion {config_key} {model_id[:12]} (SPRT)", None, unit="games")
+
+    def on_block(sprt) -> None:
+        prog.update(sprt.games, llr=sprt.llr)
+
+    with stage_limit(PROMOTION_LIMIT):
+        pr = run_promotion_stage(forge_context(), config_key, model_id, run_id=run_id, seed=seed, progress=on_block)
+    prog.done(note=pr.decision)
     run_logger().info("promotion %s: %s", config_key, pr.reason)
     return pr
 

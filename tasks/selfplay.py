@@ -45,12 +45,13 @@ def selfplay_batch(config_key: str, games: int, seed: int, batch_id: str, engine
     require_local("selfplay")
     route_engine_logs()
     trace("selfplay_batch %s games=%s seed=%s batch=%s engine=%s", config_key, games, seed, batch_id, engine)
-    prog = Progress(f"selfplay {config_key} batch {batch_id} ({games} games)", games)
-    done = [0]
+    prog = Progress(f"selfplay {config_key} batch {batch_id[:12]}", games, unit="games")
+    done = [0, 0]  # games, positions (decisions)
 
-    def on_game(_result) -> None:
+    def on_game(result) -> None:
         done[0] += 1
-        prog.update(done[0])
+        done[1] += int(getattr(result, "decisions", 0) or 0)
+        prog.update(done[0], positions=done[1])
 
     res = run_selfplay(forge_context(), config_key, games, seed=seed, batch_id=batch_id, engine=engine,
                        simulations=simulations, progress=on_game)

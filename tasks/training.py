@@ -16,9 +16,9 @@ def train_candidate(config_key: str, dataset_id: str, run_id: str | None = None,
     """Train (from the champion, or from scratch) on ``dataset_id``, publish and register the
     candidate (``engine.loop.run_training``; the same ``run_id`` resumes a killed run).
     Returns a ``TrainStageResult``."""
-    from prefect.concurrency.sync import concurrency
-
     from engine.loop import run_training
+
+    from .limits import stage_limit
 
     require_local("train")
     route_engine_logs()
@@ -27,10 +27,11 @@ def train_candidate(config_key: str, dataset_id: str, run_id: str | None = None,
 
     def on_step(line: dict) -> None:
         if not prog:
-            prog.append(Progress(f"training {config_key} on {dataset_id[:12]}", line.get("total_steps") or 1))
-        prog[0].update(line.get("step", 0))
+            prog.append(Progress(f"training {config_key} on {dataset_id[:12]}", line.get("total_steps") or 1,
+                                 unit="steps"))
+        prog[0].update(line.get("step", 0), loss=line.get("loss"))
 
-    with concurrency(train_limit_name(config_key), occupy=1, strict=False):
+    with stage_limit(train_limit_name(config_key)):
         tr = run_training(forge_context(), config_key, dataset_id, run_id=run_id, init=init, progress=on_step)
     if prog:
         prog[0].done()

@@ -56,7 +56,7 @@ import time
 from array import array
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Collection, Iterable
+from typing import Callable, Collection, Iterable
 
 import numpy as np
 import zstandard
@@ -411,7 +411,7 @@ def export_replay_dataset(shard_paths: Iterable[str | os.PathLike], out_dir: str
                           shuffle: bool = True, seed: int = 0, gates: GateConfig | None = GateConfig(),
                           enforce_gates: bool = True, new_games: int | None = None,
                           exclude_games: Collection[str] = (), max_reuse: float | None = None,
-                          overwrite: bool = False) -> ExportReport:
+                          overwrite: bool = False, progress: Callable[[dict], None] | None = None) -> ExportReport:
     """Export the samples of ``shard_paths`` (a window, oldest first) to ``out_dir``; see the module doc.
 
     val_fraction: share of games in the validation split. chunk_samples: samples per output chunk
@@ -423,7 +423,8 @@ def export_replay_dataset(shard_paths: Iterable[str | os.PathLike], out_dir: str
     (``report.ok`` False; ``report.gates`` says why). new_games: how many of the window's games are
     new (``min_games`` gate; None = all). exclude_games: quarantined game ids. max_reuse: if given,
     ``report.train_budget`` = train samples x max_reuse (``window.training_budget``). overwrite:
-    replace a different export found in ``out_dir`` (else ``ExportError``).
+    replace a different export found in ``out_dir`` (else ``ExportError``). progress: called after
+    every game read, with ``{"shard", "shards", "games", "positions"}`` (for a progress display).
     """
     t_wall = time.perf_counter()
     t_cpu = time.process_time()
@@ -483,14 +484,14 @@ def export_replay_dataset(shard_paths: Iterable[str | os.PathLike], out_dir: str
     try:
         return _export(sources, out, spill_dir, report, board, num_players, shapes, val_fraction, chunk_samples,
                        dedup, include_capped, compress, shuffle, seed, gates, enforce_gates, new_games, excluded,
-                       max_reuse, options, t_wall, t_cpu)
+                       max_reuse, options, t_wall, t_cpu, progress)
     finally:
         shutil.rmtree(spill_dir, ignore_errors=True)
 
 
 def _export(sources, out, spill_dir, report, board, num_players, shapes, val_fraction, chunk_samples, dedup,
             include_capped, compress, shuffle, seed, gates, enforce_gates, new_games, excluded, max_reuse, options,
-            t_wall, t_cpu) -> ExportReport:
+            t_wall, t_cpu, progress=None) -> ExportReport:
     # -- pass 1: scan, encode, spill ------------------------------------------------------------------
     stats = WindowStats(new_games=new_games)
     counts = dict.fromkeys(("lines", "malformed", "records", "other_config", "excluded", "duplicate_games",
@@ -513,7 +514,7 @@ def _export(sources, out, spill_dir, report, board, num_players, shapes, val_fra
         samples.append((planes, glob, [pidx[j] for j in order], [probs[j] / total for j in order], sorted(lidx),
                         d.ply, d.player, (s.zobrist ^ mix) if dedup else 0))
 
-    for src in sources:
+    for shard_no, src in enumerate(sources, 1):
         for line_no, rec in read_shard(src["path"]):
             counts["lines"] += 1
             if isinstance(rec, RecordError):
@@ -558,6 +559,9 @@ def _export(sources, out, spill_dir, report, board, num_players, shapes, val_fra
                 continue
             counts["games_exported"] += 1
             counts["positions"] += len(samples)
+            if progress is not None:
+                progress({"shard": shard_no, "shards": len(sources), "games": counts["games_exported"],
+                          "positions": counts["positions"]})
             counts["no_policy"] += len(rec.decisions) - len(samples)
             split = split_of(rec.game_id, val_fraction)
             if dedup:

@@ -303,9 +303,10 @@ def _window_shards(ctx: Context, config_key: str) -> tuple[list[tuple[str, int]]
     return [(sid, v[0]) for sid, v in order], sum(v[0] for v in per.values()), [g.game_id for g in bad], ok
 
 
-def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -> ExportStageResult:
+def run_export(ctx: Context, config_key: str, *, export_id: str | None = None, progress=None) -> ExportStageResult:
     """Export the config's current window of shards to NPZ and publish it as a dataset (or refuse,
-    with the failed gates). Idempotent: the same window gives the same dataset id."""
+    with the failed gates). Idempotent: the same window gives the same dataset id. ``progress``:
+    called after every game read (``export_replay_dataset``'s callback)."""
     from engine.data import export_replay_dataset
     from engine.data.gates import GateConfig
     from engine.data.window import data_window, select_window
@@ -334,7 +335,7 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None) -
                                 compress=ex.compress, shuffle=ex.shuffle, seed=ex.seed,
                                 gates=ex.gates if isinstance(ex.gates, GateConfig) else GateConfig(**dict(ex.gates)),
                                 new_games=new_games, exclude_games=quarantined, max_reuse=ex.max_reuse,
-                                overwrite=True)
+                                overwrite=True, progress=progress)
     gates = [] if rep.gates is None else rep.gates.to_json()["gates"]
     if not rep.ok:
         reason = "; ".join(g["reason"] or g["name"] for g in gates if not g["ok"]) or "quality gates failed"
@@ -497,8 +498,9 @@ def _register_specs(ctx: Context, specs) -> None:
 
 
 def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: str | None = None,
-                       games_per_opponent: int | None = None, seed: int = 0) -> GauntletStageResult:
-    """The candidate against the config's ladder (and earlier champions); results into the match log."""
+                       games_per_opponent: int | None = None, seed: int = 0, progress=None) -> GauntletStageResult:
+    """The candidate against the config's ladder (and earlier champions); results into the match log.
+    ``progress(games_done, games_total)`` after every game."""
     from engine.db import list_models
     from engine.evaluation import EvaluatorCache, default_ladder, run_gauntlet
 
@@ -513,10 +515,20 @@ def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: 
     _register_specs(ctx, [cand, *opponents])
     run_id = run_id or identity("gauntlet", config_key, model_id, [o.spec_id for o in opponents], games_per_opponent,
                                 seed, config_fingerprint(ctx.cfg, "gauntlet"))
+    per = games_per_opponent if games_per_opponent is not None else ctx.cfg.gauntlet.games_per_opponent
+    n = parse_config_key(config_key)[1]
+    total = len(opponents) * -(-per // n) * n  # colour-balanced blocks of n games per opponent
+    played = [0]
+
+    def on_result(_r) -> None:
+        played[0] += 1
+        if progress is not None:
+            progress(played[0], total)
+        pause_point("gauntlet")
+
     # a rerun replays the games (seeded: the same match ids, which the match log keeps once)
     rep = run_gauntlet(cand, config_key, opponents, settings=ctx.cfg.gauntlet, games_per_opponent=games_per_opponent,
-                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id,
-                       on_result=lambda _r: pause_point("gauntlet"))
+                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id, on_result=on_result)
     if not rep.records:
         raise StageError(f"gauntlet {config_key} {model_id[:12]}: no game was played")
     new = _store_matches(ctx, rep.records)
@@ -526,7 +538,7 @@ def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: 
 
 
 def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id: str | None = None,
-                        seed: int = 0) -> PromotionStageResult:
+                        seed: int = 0, progress=None) -> PromotionStageResult:
     """SPRT of the candidate against the champion (against ``random`` before the first champion);
     on accept the champion pointer moves by compare-and-swap and the history records it.
 
@@ -561,8 +573,13 @@ def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id:
     _register_specs(ctx, [cand, opp])
     run_id = run_id or identity("promotion", config_key, model_id, opp.spec_id, seed,
                                 config_fingerprint(ctx.cfg, "promotion"))
+    def on_block(sprt) -> None:
+        if progress is not None:
+            progress(sprt)  # the SPRT after each counted block: games, LLR, decision
+        pause_point("promotion")
+
     res = run_promotion(cand, opp, config_key, ctx.cfg.promotion, evaluators=EvaluatorCache(_model_loader(ctx)),
-                        seed=seed, run_id=run_id, on_block=lambda _sprt: pause_point("promotion"))
+                        seed=seed, run_id=run_id, on_block=on_block)
     if res.counted_games == 0:
         raise StageError(f"promotion {config_key}: no game was counted")
     # only the games the SPRT counted (the promotion row's games, W/D/L): the rest of the last batch
