@@ -115,11 +115,13 @@ def test_ladder_end_to_end_with_a_champion_and_its_raw_policy(home, tmp_path):
     assert out2.startswith("| player | role | Elo | 95% CI |")
 
 
-def test_ladder_bad_input_is_one_line(home):
-    env, _ = home
-    p = subprocess.run([sys.executable, "-m", "ringrift", "ladder", "square9_2p"], cwd=_cwd(env), env=env,
-                       capture_output=True, text=True, timeout=300)
-    assert p.returncode == 2 and p.stderr.startswith("ladder: unknown config 'square9_2p'")
-    p = subprocess.run([sys.executable, "-m", "ringrift", "ladder", CK, "--players", "random,alphazero"],
-                       cwd=_cwd(env), env=env, capture_output=True, text=True, timeout=300)
-    assert p.returncode == 2 and "ladder:" in p.stderr and "'alphazero'" in p.stderr
+def test_ladder_bad_input_is_one_line(home, capsys):
+    from ringrift import cli
+
+    assert cli.main(["ladder", "square9_2p"]) == 2
+    assert capsys.readouterr().err.startswith("ladder: unknown config 'square9_2p'")
+    assert cli.main(["ladder", CK, "--players", "random,alphazero"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ladder: --players: 'alphazero' is neither a player word") and err.count("\n") == 1
+    assert cli.main(["ladder", CK, "--players", "random"]) == 2
+    assert "needs at least two players" in capsys.readouterr().err
