@@ -113,9 +113,12 @@ DEFAULT_PROGRESS_SECONDS = 5.0
 
 
 def progress_seconds() -> float:
-    """Seconds between two progress lines (``$RINGRIFT_PROGRESS_SECONDS``, default 5; 0 = none)."""
+    """Seconds between two progress lines (``$RINGRIFT_PROGRESS_SECONDS``, default 5; 0 = none;
+    ``RINGRIFT_PROGRESS=0`` turns them off too)."""
     import os
 
+    if os.environ.get("RINGRIFT_PROGRESS", "").strip() == "0":
+        return 0.0
     raw = os.environ.get(PROGRESS_ENV, "").strip()
     try:
         return max(0.0, float(raw)) if raw else DEFAULT_PROGRESS_SECONDS
