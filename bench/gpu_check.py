@@ -305,8 +305,9 @@ def training_rate(net, device: str, positions, batch: int, steps: int, warmup: i
         last = step()
     _sync(dev)
     dt = time.perf_counter() - t0
-    return {"batch": n, "steps": steps, "samples_per_s": round(n * steps / dt, 1), "ms_per_step": round(1000 * dt / steps, 2),
-            "loss_first": round(first, 4), "loss_last": round(last, 4), "amp": str(amp)}
+    return {"batch": n, "steps": steps, "samples_per_s": round(n * steps / dt, 1),
+            "ms_per_step": round(1000 * dt / steps, 2), "loss_first": round(first, 4), "loss_last": round(last, 4),
+            "amp": str(amp)}
 
 
 def selfplay_rate(net, device: str, board: str, players: int, games: int, sims: int, considered: int,
@@ -426,20 +427,20 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         net = build_network(_arch(args.board, args.players, sizes[name]), seed=0)
         out["parameters"][name] = parameter_count(net)
-        out["forward"][name] = section(f"forward {name}", lambda: forward_rate(net, args.device, positions, batches,
-                                                                              fwd_seconds))
-        out["training"][name] = section(f"training {name}", lambda: training_rate(
+        out["forward"][name] = section(f"forward {name}", lambda net=net: forward_rate(
+            net, args.device, positions, batches, fwd_seconds))
+        out["training"][name] = section(f"training {name}", lambda name=name: training_rate(
             build_network(_arch(args.board, args.players, sizes[name]), seed=0), args.device, positions, train_batch,
             train_steps, warmup))
     for name in [x for x in args.selfplay_sizes.split(",") if x]:
         net = build_network(_arch(args.board, args.players, sizes[name]), seed=0)
         rows = []
         for g in lockstep:
-            if rows and g * moves / max(rows[-1]["positions_per_s"], 1e-9) > 1.5 * left():
+            if rows and g * moves / max(rows[-1]["positions_per_s"], 1e-9) > left():
                 out.setdefault("skipped", []).append(f"self-play {name} {g} games (would not fit the budget)")
                 print(f"  self-play {name} {g} games: skipped (would not fit the time budget)", flush=True)
                 continue
-            r = section(f"self-play {name} {g} games", lambda: selfplay_rate(
+            r = section(f"self-play {name} {g} games", lambda net=net, g=g: selfplay_rate(
                 net, args.device, args.board, args.players, g, sims, args.considered, moves))
             if r is not None:
                 rows.append({"lockstep": g, **r})

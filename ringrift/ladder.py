@@ -30,8 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated players instead of the config's ladder: {PLAYER_WORDS}")
     parser.add_argument("--games", type=int, default=None, help="game cap of this run (ladder.max_games)")
     parser.add_argument("--target-ci", type=float, default=None,
-                        help="wanted half-width (Elo) of the 95%% interval on the pairs that matter (ladder.target_ci)")
-    parser.add_argument("--seed", type=int, default=None, help="ladder.seed (another seed: other openings, other games)")
+                        help="wanted half-width (Elo) of the 95%% interval on the pairs that matter "
+                             "(ladder.target_ci)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="ladder.seed (another seed: other openings, other games)")
     parser.add_argument("--out", default="ladder.png", help="the plot (PNG; default ./ladder.png)")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the plot")
     parser.add_argument("--markdown", action="store_true", help="print the tables as markdown")
@@ -61,11 +63,10 @@ def champion_history(ctx, config_key: str) -> list[str]:
 def build_roster(ctx, config_key: str, settings, words: list[str] | None):
     """The ladder players: the settings' anchors and (``champions`` / ``policy``) every champion and
     its raw policy, or the ``--players`` words."""
+    from engine.db import get_model
     from engine.evaluation import PlayerSpec
     from engine.evaluation.ladder import LadderPlayer, anchor_players, anchor_spec, champion_players, unique_players
     from engine.loop.stages import _search_spec  # the loop's evaluation budget for a model
-
-    from engine.db import get_model
 
     history = champion_history(ctx, config_key)
     gen = {m: g for g, m in enumerate(history, start=1)}

@@ -18,6 +18,8 @@ from .elo import (DEFAULT_ANCHORS, EloService, Rating, RatingTable, dedupe_recor
                   ratings_by_config)
 from .gauntlet import (GauntletReport, GauntletRow, PairResult, TournamentReport, default_ladder, run_gauntlet,
                        tournament)
+from .ladder import LadderPlayer, LadderReport, LadderSettings, anchor_players, champion_players, ladder_report
+from .ladder_play import LadderRun, run_ladder
 from .play import OpeningPlayer, Seating, play_seatings
 from .promotion import PromotionResult, run_promotion
 from .records import SOURCES, MatchRecord, make_match_id, match_record, match_records_from_results
@@ -29,11 +31,13 @@ from .trend import TrendPoint, elo_trend
 
 __all__ = [
     "DEFAULT_ANCHORS", "EloService", "EloSettings", "EvaluatorCache", "GauntletReport", "GauntletRow",
-    "GauntletSettings", "MatchRecord", "OpeningPlayer", "PairResult", "PlayerSpec", "PromotionResult",
+    "GauntletSettings", "LadderPlayer", "LadderReport", "LadderRun", "LadderSettings", "MatchRecord",
+    "OpeningPlayer", "PairResult", "PlayerSpec", "PromotionResult",
     "PromotionSettings", "RANDOM_SPEC", "RANDOM_SPEC_ID", "Rating", "RatingTable", "SOURCES", "SPRTState",
-    "SPRTSummary", "Seating", "TournamentReport", "TrendPoint", "dedupe_records", "default_ladder", "elo_from_score",
-    "elo_trend", "expected_score", "fit_ratings", "get_elo_service", "llr_normal", "make_config_key",
+    "SPRTSummary", "Seating", "TournamentReport", "TrendPoint", "anchor_players", "champion_players",
+    "dedupe_records", "default_ladder", "elo_from_score",
+    "elo_trend", "expected_score", "fit_ratings", "get_elo_service", "ladder_report", "llr_normal", "make_config_key",
     "make_match_id", "make_player", "match_record", "match_records_from_results", "parse_config_key",
-    "play_seatings", "ratings_by_config", "run_gauntlet", "run_promotion", "sprt_bounds", "tournament",
+    "play_seatings", "ratings_by_config", "run_gauntlet", "run_ladder", "run_promotion", "sprt_bounds", "tournament",
     "wilson_interval",
 ]

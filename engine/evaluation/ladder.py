@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .elo import RatingTable, fit_ratings
 from .play import default_run_id, rotations
@@ -224,7 +225,8 @@ def _r(x: float | None, nd: int = 1) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), nd)
 
 
-def pairs_that_matter(roster: Sequence[LadderPlayer], table: RatingTable) -> list[tuple[LadderPlayer, LadderPlayer, str]]:
+def pairs_that_matter(roster: Sequence[LadderPlayer],
+                      table: RatingTable) -> list[tuple[LadderPlayer, LadderPlayer, str]]:
     """Adjacent players in the table's strength order (stronger first), then each champion against
     heuristic_v2 (when both are on the ladder and not already adjacent)."""
     rated = sorted((p for p in roster if p.spec_id in table), key=lambda p: -table[p.spec_id].elo)

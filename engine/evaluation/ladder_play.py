@@ -18,14 +18,26 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from engine.players import Evaluator, MatchResult, Player, play_lockstep
+from engine.players import DEFAULT_PROFILE, Evaluator, MatchResult, Player, play_lockstep
 
 from .elo import EloSettings
-from .ladder import (SOURCE, LadderPlayer, LadderReport, LadderSettings, PlannedPair, Timing, block_seatings,
-                     block_size, ladder_report, next_round, pair_run_id)
+from .ladder import (
+    SOURCE,
+    LadderPlayer,
+    LadderReport,
+    LadderSettings,
+    PlannedPair,
+    Timing,
+    block_seatings,
+    block_size,
+    ladder_report,
+    next_round,
+    pair_run_id,
+)
 from .play import OpeningPlayer
 from .records import MatchRecord, match_record
 from .settings import parse_config_key
@@ -69,7 +81,7 @@ class TimedEvaluatorCache(EvaluatorCache):
     def network(self, model_id: str) -> Evaluator:
         return self._wrap(self.base.network(model_id))
 
-    def heuristic(self, profile: str = "heuristic_v1"):
+    def heuristic(self, profile: str = DEFAULT_PROFILE):
         return self._wrap(self.base.heuristic(profile))
 
 

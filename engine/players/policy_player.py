@@ -15,8 +15,8 @@ flight into one forward pass, exactly as it does for the search players.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from engine.game import GameState, Move, legal_moves
 

@@ -9,9 +9,22 @@ import random
 import pytest
 
 from engine.evaluation import PlayerSpec, make_match_id
-from engine.evaluation.ladder import (LadderPlayer, LadderSettings, anchor_players, anchor_spec, block_seatings,
-                                      champion_players, fit, games_by_pair, initial_chain, ladder_report,
-                                      next_round, pair_key, pair_run_id, pair_states)
+from engine.evaluation.ladder import (
+    LadderPlayer,
+    LadderSettings,
+    anchor_players,
+    anchor_spec,
+    block_seatings,
+    champion_players,
+    fit,
+    games_by_pair,
+    initial_chain,
+    ladder_report,
+    next_round,
+    pair_key,
+    pair_run_id,
+    pair_states,
+)
 from engine.evaluation.records import MatchRecord
 from engine.evaluation.stats import expected_score
 

@@ -7,8 +7,14 @@ import pytest
 
 from engine.evaluation import EvaluatorCache, PlayerSpec, make_match_id
 from engine.evaluation.ladder import LadderPlayer, LadderSettings, PlannedPair, pair_run_id
-from engine.evaluation.ladder_play import (TimedEvaluatorCache, TimedPlayer, game_seed, plan_games, play_games,
-                                           run_ladder)
+from engine.evaluation.ladder_play import (
+    TimedEvaluatorCache,
+    TimedPlayer,
+    game_seed,
+    plan_games,
+    play_games,
+    run_ladder,
+)
 from engine.players import HeuristicPlayer, MCTSPlayer, RandomPlayer, play_match
 
 CK = "square8_2p"
