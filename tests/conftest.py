@@ -11,6 +11,8 @@ under pytest-xdist: user properties travel with the reports to the controller). 
 
 from __future__ import annotations
 
+import pytest
+
 
 def _summary_tables(stats) -> dict[str, dict]:
     tables: dict[str, dict] = {}
@@ -46,3 +48,53 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             terminalreporter.write_line("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
             if j == 0:
                 terminalreporter.write_line("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+# -- the quick tier ---------------------------------------------------------------------------------
+# `bash scripts/test.sh -m "not slow"` runs the suite without the tests marked `slow`: under 90 s on
+# 2 cores. Long tests are marked here, in one place, so that the tier is defined (and reviewed) as a
+# whole; a module may still mark its own with @pytest.mark.slow. CI runs everything.
+# tests/test_quick_tier.py checks that every entry still names a test.
+
+# A test that uses one of these fixtures is slow: the fixture starts a server.
+SLOW_FIXTURES = {
+    "prefect_server": "a Prefect test server per worker (10-15 s to start)",
+    "deployed": "a Prefect test server with every deployment applied",
+    "sqlite_server": "a `prefect server start` process",
+    "pg_server": "a `prefect server start` process on PostgreSQL",
+    "server": "a `prefect server start` process",
+}
+
+# node id (without parameters: every variant) -> why it is slow (times measured on a busy 2-core
+# machine with --durations; see README, "Quick start")
+SLOW_TESTS = {
+    "tests/game/test_properties.py::test_random_games_big_boards": "complete games on the big boards (25-100 s each)",
+    "tests/game/test_properties.py::test_random_games_small_boards": "8-10 complete checked games per config (9-25 s)",
+    "tests/training/test_trainer.py::test_trains_from_scratch_and_writes_metrics": "a full training run",
+    "tests/training/test_trainer.py::test_early_stop": "trains until the patience runs out",
+    "tests/training/test_trainer.py::test_killed_run_resumes_to_the_same_weights": "a training run killed and resumed",
+    "tests/training/test_curriculum.py::test_an_interrupted_stage_resumes_to_the_same_weights": "two training runs",
+    "tests/training/test_curriculum.py::test_stages_chain_and_a_rerun_skips_finished_stages": "two stages trained",
+    "tests/training/test_calibration.py::test_from_network_on_real_chunks": "trains a network first",
+    "tests/flows/test_pipeline_timeouts.py::test_a_changed_train_timeout_reaches_the_task_the_deployment_and_the_watchdog":
+        "imports the flows (Prefect, torch) in a subprocess, as a worker does",
+    "tests/storage/test_crash.py::test_sigkill_at_a_random_moment_leaves_no_half_written_state": "kills writer processes",
+    "tests/storage/test_pointers.py::test_processes_racing_exactly_one_wins": "racing processes",
+}
+
+
+def _slow_reason(item) -> str | None:
+    base = item.nodeid.split("[", 1)[0]
+    if base in SLOW_TESTS:
+        return SLOW_TESTS[base]
+    for name in getattr(item, "fixturenames", ()):
+        if name in SLOW_FIXTURES:
+            return SLOW_FIXTURES[name]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m "not slow" deselects
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if _slow_reason(item) is not None:
+            item.add_marker(pytest.mark.slow)
