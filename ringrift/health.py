@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _checks as checks
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--strict", action="store_true", help="warnings make the exit status non-zero too")
     parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect server, pool and run checks")
-    parser.add_argument("--timeout", type=float, default=None,
+    parser.add_argument("--timeout", type=checks.float_at_least(0, strict=True), default=None,
                         help="seconds per Prefect API request (default ops.health.prefect_timeout_seconds)")
     parser.add_argument("--config", metavar="PATH", default=None,
                         help="config file (default $RINGRIFT_CONFIG_PATH, else config/unified_loop.yaml)")

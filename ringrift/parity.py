@@ -17,12 +17,15 @@ import argparse
 import json
 import sys
 
+from . import _checks as checks
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from engine.analysis.cli import add_report_arguments
 
     parser.add_argument("configs", nargs="*", metavar="CONFIG", help="config keys (default: all)")
-    parser.add_argument("--last", type=int, default=50, help="newest N games per config (default 50; 0 = all)")
+    parser.add_argument("--last", type=checks.non_negative, default=50,
+                        help="newest N games per config (default 50; 0 = all)")
     parser.add_argument("--game", action="append", default=[], metavar="GAME_ID", help="check these games only")
     parser.add_argument("--record", action="append", default=[], metavar="SHARD",
                         help="replay local shards (files or folders; repeatable) instead of the database")
@@ -34,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--conformance", metavar="DIR", default=None,
                    help="conformance folder (default: $RINGRIFT_CONFORMANCE_DIR or ../shared/conformance when present)")
     g.add_argument("--no-conformance", action="store_true", help="do not run the conformance vectors")
-    parser.add_argument("--limit", type=int, default=20, help="diverging games listed (default 20)")
+    parser.add_argument("--limit", type=checks.non_negative, default=20, help="diverging games listed (default 20)")
     add_report_arguments(parser, markdown=False)
 
 

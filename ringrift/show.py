@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _checks as checks
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("game_id", nargs="?", default=None,
@@ -19,16 +21,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--record: selects the game in that shard")
     parser.add_argument("--record", metavar="SHARD", default=None,
                         help="a local shard (*.jsonl.zst / .jsonl.gz / .jsonl) instead of the database")
-    parser.add_argument("--line", type=int, default=None, help="with --record: the record's line (1-based)")
+    parser.add_argument("--line", type=checks.count, default=None, help="with --record: the record's line (1-based)")
     parser.add_argument("--out", default=None, help="output folder (default ./show/<game_id>/)")
     parser.add_argument("--plies", default=None,
                         help="comma-separated move numbers to draw (0 = start, -1 = the end); default all")
-    parser.add_argument("--every", type=int, default=1, help="draw every N-th frame (default 1)")
+    parser.add_argument("--every", type=checks.count, default=1, help="draw every N-th frame (default 1)")
     parser.add_argument("--all-moves", action="store_true",
                         help="also draw the frames after bookkeeping moves (no_*_action)")
     parser.add_argument("--png", action="store_true", help="also write a PNG per frame (matplotlib)")
     parser.add_argument("--no-html", action="store_true", help="do not write index.html")
-    parser.add_argument("--cell", type=float, default=None, help="cell size in pixels (default per board)")
+    parser.add_argument("--cell", type=checks.float_at_least(0, strict=True), default=None,
+                        help="cell size in pixels (default per board)")
     parser.add_argument("--config", metavar="PATH", default=None,
                         help="config file (default $RINGRIFT_CONFIG_PATH, else config/unified_loop.yaml)")
 

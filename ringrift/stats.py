@@ -15,12 +15,15 @@ import argparse
 import json
 import sys
 
+from . import _checks as checks
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from engine.analysis.cli import add_report_arguments
 
     parser.add_argument("configs", nargs="*", metavar="CONFIG", help="config keys, e.g. square8_2p (default: all)")
-    parser.add_argument("--last", type=int, default=5000, help="newest N games per config (default 5000; 0 = all)")
+    parser.add_argument("--last", type=checks.non_negative, default=5000,
+                        help="newest N games per config (default 5000; 0 = all)")
     parser.add_argument("--record", action="append", default=[], metavar="SHARD",
                         help="read local shards (files or folders; repeatable) instead of the database")
     parser.add_argument("--no-generations", action="store_true", help="one row per config, no generation rows")

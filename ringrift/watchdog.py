@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _checks as checks
+
 ACTIONS_STUCK = ("crash", "cancel", "reschedule", "report")
 ACTIONS_LATE = ("report", "reschedule", "cancel")
 
@@ -21,7 +23,8 @@ ACTIONS_LATE = ("report", "reschedule", "cancel")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="one pass, then exit")
     parser.add_argument("--dry-run", action="store_true", help="report what it would do, change nothing")
-    parser.add_argument("--interval", type=int, default=None, help="seconds between passes (default from config)")
+    parser.add_argument("--interval", type=checks.count, default=None,
+                        help="seconds between passes (default from config)")
     parser.add_argument("--stuck-action", choices=ACTIONS_STUCK, default=None,
                         help="what to do with a stuck or silent run (default ops.watchdog.stuck_action)")
     parser.add_argument("--late-action", choices=ACTIONS_LATE, default=None,
