@@ -1,0 +1,143 @@
+"""Fixtures of the integration tests: a real ``prefect server start`` process with its services
+(scheduler, triggers, ...) on SQLite and on PostgreSQL, real ``prefect worker start`` processes,
+pipelines on moto's S3 server + PostgreSQL, and ``ringrift deploy`` against the server.
+
+One server per backend per session (a start costs 10-40 s on a loaded machine); every test makes
+its own pipeline (its own S3 prefix and PostgreSQL database) and its own workers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.db.conftest import pg_admin  # noqa: F401 - fixture
+from tests.storage.conftest import AWS_ENV, s3_server  # noqa: F401 - fixture
+
+from .processes import ServerProcess, WorkerProcess, cli, start_server, start_worker
+
+# A generation in seconds (tiny network, 8 games, a one-rung ladder, a short SPRT), every
+# schedule off (runs start only by the test or the automations), crash detection in seconds.
+TINY = {
+    "selfplay": {"games_per_batch": 4, "simulations": 2, "max_considered": 2, "max_moves": 400},
+    "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2, "max_steps": 10},
+    "network": {"sizes": {"tiny": {"channels": 8, "blocks": 1, "se_ratio": 2, "policy_channels": 8,
+                                   "value_hidden": 16}}},
+    "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}, "val_fraction": 0.3},
+    "gauntlet": {"games_per_opponent": 2, "ladder_simulations": [], "include_heuristic": False, "max_moves": 400},
+    "promotion": {"min_games": 4, "max_games": 16, "batch_pairs": 2, "elo0": -1000.0, "elo1": -600.0,
+                  "alpha": 0.25, "beta": 0.25, "max_moves": 400},
+    "loop": {"train_threshold_games": 8, "profile": "minimal"},
+    "orchestration": {"selfplay_interval_seconds": 0, "sync_interval_seconds": 0, "evaluation_interval_seconds": 0,
+                      "health_interval_seconds": 0, "prune_cron": "", "master_loop_interval_seconds": 0,
+                      "heartbeat_seconds": 5, "zombie_seconds": 20, "crash_retries": 2},
+}
+
+
+def _pg_database(pg_admin, prefix: str) -> tuple[str, str]:  # noqa: F811
+    from sqlalchemy import text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return name, pg_admin.url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(pg_admin, name: str) -> None:  # noqa: F811
+    from sqlalchemy import text
+
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory) -> Iterator[ServerProcess]:
+    srv = start_server(tmp_path_factory.mktemp("prefect-sqlite"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory, pg_admin) -> Iterator[ServerProcess]:  # noqa: F811
+    name, url = _pg_database(pg_admin, "prefect_it")
+    srv = start_server(tmp_path_factory.mktemp("prefect-pg"), url.replace("postgresql+psycopg", "postgresql+asyncpg"))
+    yield srv
+    srv.stop()
+    _drop(pg_admin, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request) -> ServerProcess:
+    return request.getfixturevalue("sqlite_server" if request.param == "sqlite" else "pg_server")
+
+
+@dataclass
+class Pipeline:
+    """A pipeline of a test: config file (S3 on moto + PostgreSQL), the environment of its
+    processes, and the workers started for it (stopped at the end of the test)."""
+
+    server: ServerProcess
+    config_path: Path
+    dir: Path
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        return {"RINGRIFT_CONFIG_PATH": str(self.config_path), **AWS_ENV,
+                "PREFECT_LOCAL_STORAGE_PATH": str(self.dir / "prefect-results")}
+
+    def worker(self, pool: str, name: str, *, limit: int | None = None, **env: str) -> WorkerProcess:
+        w = start_worker(self.server, pool, name, self.dir, limit=limit, env={**self.env(), **env})
+        self.workers.append(w)
+        return w
+
+    def run(self, *args: str, program: str = "prefect", timeout: float = 300.0):
+        return cli(self.server, *args, env=self.env(), timeout=timeout, program=program)
+
+    def open(self):
+        """The pipeline's store and database, opened in this process (close it)."""
+        from engine.config import load_config
+        from engine.loop import open_context
+
+        return open_context(load_config(self.config_path))
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {w.name}\n{w.log_text()[-4000:]}" for w in self.workers)
+
+
+@pytest.fixture
+def make_pipeline(tmp_path, s3_server, pg_admin, monkeypatch) -> Iterator:  # noqa: F811
+    """``make_pipeline(server, **sections)``: a fresh pipeline (S3 prefix, PostgreSQL database),
+    ``ringrift deploy`` applied to ``server`` with its config."""
+    made: list[tuple[Pipeline, str]] = []
+    for k, v in AWS_ENV.items():  # this process reads the pipeline's S3 store too
+        monkeypatch.setenv(k, v)
+
+    def make(server: ServerProcess, **sections) -> Pipeline:
+        n = len(made)
+        d = tmp_path / f"pipeline{n}"
+        d.mkdir()
+        dbname, dburl = _pg_database(pg_admin, "forge_it")
+        data = {"home": str(d / "home"), **{k: dict(v) for k, v in TINY.items()},
+                "storage": {"url": f"s3://{s3_server.bucket}/it-{uuid.uuid4().hex[:8]}",
+                            "s3_endpoint_url": s3_server.endpoint},
+                "database": {"url": dburl}}
+        for k, v in sections.items():
+            data[k] = {**data.get(k, {}), **v}
+        cfg = d / "forge.yaml"
+        cfg.write_text(yaml.safe_dump(data))
+        p = Pipeline(server, cfg, d)
+        made.append((p, dbname))
+        r = p.run("deploy", "--env", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=5", program="ringrift", timeout=600)
+        assert r.returncode == 0, f"ringrift deploy failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
+        return p
+
+    yield make
+    for p, dbname in made:
+        for w in p.workers:
+            w.stop()
+        _drop(pg_admin, dbname)
