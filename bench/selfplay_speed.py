@@ -14,8 +14,10 @@ set-up); the variants (the baseline, then today's code with each ``--workers`` v
 interleaved, once per repeat, so a machine whose load changes affects them alike. positions/s =
 decisions searched per second. Reported per variant: the median over the repeats and every
 repeat; the ratio to the baseline per repeat (each against the baseline run just before it) and
-its median; whether today's code played the same games as the baseline and as itself with one
-worker; the load average before and after. Prints a table, then ONE JSON object on the last line.
+its median, by the wall clock and by CPU time (positions per CPU-second of the process and its
+workers: what the code costs, less distorted when other work shares the cores); whether
+today's code played the same games as the baseline and as itself with one worker; the load
+average before and after. Prints a table, then ONE JSON object on the last line.
 """
 
 from __future__ import annotations
@@ -136,32 +138,46 @@ def main(argv: list[str] | None = None) -> int:
             for name, src, w in variants:
                 r = _measure(src, w, args)
                 runs[name].append(r)
-                print(f"repeat {rep + 1}: {name:>12}: {r['positions_per_s']:8.1f} positions/s "
-                      f"({r['decisions']} decisions in {r['seconds']:.1f} s)", flush=True)
+                print(f"repeat {rep + 1}: {name:>12}: {r['positions_per_s']:8.1f} positions/s, "
+                      f"{r['positions_per_cpu_s']:8.1f} per CPU-s ({r['decisions']} decisions in {r['seconds']:.1f} s)",
+                      flush=True)
     finally:
         if made:
             shutil.rmtree(base, ignore_errors=True)
     load_after = os.getloadavg()
     base_pps = [r["positions_per_s"] for r in runs["baseline"]]
+    base_cpu = [r["positions_per_cpu_s"] for r in runs["baseline"]]
     out_variants = {}
     for name, _, w in variants:
         pps = [r["positions_per_s"] for r in runs[name]]
+        cps = [r["positions_per_cpu_s"] for r in runs[name]]
         v = {"workers": w or None, "positions_per_s_median": round(statistics.median(pps), 2),
-             "positions_per_s": [round(x, 2) for x in pps], "games_digest": runs[name][0]["games_digest"]}
+             "positions_per_s": [round(x, 2) for x in pps],
+             "positions_per_cpu_s_median": round(statistics.median(cps), 2),
+             "positions_per_cpu_s": [round(x, 2) for x in cps], "games_digest": runs[name][0]["games_digest"]}
         if name != "baseline":
-            ratios = [a / b for a, b in zip(pps, base_pps)]
+            ratios = [a / b for a, b in zip(pps, base_pps, strict=True)]
             v["ratio_per_repeat"] = [round(x, 2) for x in ratios]
             v["ratio_median"] = round(statistics.median(ratios), 2)
+            cratios = [a / b for a, b in zip(cps, base_cpu, strict=True)]
+            v["cpu_ratio_per_repeat"] = [round(x, 2) for x in cratios]
+            v["cpu_ratio_median"] = round(statistics.median(cratios), 2)
             v["same_games_as_baseline"] = v["games_digest"] == runs["baseline"][0]["games_digest"]
             v["same_games_as_one_worker"] = v["games_digest"] == runs[variants[1][0]][0]["games_digest"]
         out_variants[name] = v
     print()
-    print(f"{'variant':>12} | {'positions/s (median)':>20} | {'ratio to baseline (median)':>26} | same games")
+    print(f"{'variant':>12} | {'positions/s':>11} | {'ratio':>6} | {'positions/CPU-s':>15} | {'CPU ratio':>9} | "
+          "same games")
     for name, v in out_variants.items():
         ratio = f"{v['ratio_median']:.2f}x" if "ratio_median" in v else "1"
+        cratio = f"{v['cpu_ratio_median']:.2f}x" if "cpu_ratio_median" in v else "1"
         same = "" if name == "baseline" else (f"baseline {v['same_games_as_baseline']}, "
                                                f"1 worker {v['same_games_as_one_worker']}")
-        print(f"{name:>12} | {v['positions_per_s_median']:>20} | {ratio:>26} | {same}")
+        print(f"{name:>12} | {v['positions_per_s_median']:>11} | {ratio:>6} | {v['positions_per_cpu_s_median']:>15} | "
+              f"{cratio:>9} | {same}")
+    print("(medians over the repeats; a ratio is today's code over the baseline run just before it; "
+          "CPU-s counts the CPU time of the process and its workers, which a loaded machine distorts less "
+          "than the wall clock)")
     print(f"load average (1/5/15 min): before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
           f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; cores {os.cpu_count()}")
     print(json.dumps({"bench": "selfplay_speed", "baseline": args.baseline, "games": args.games,

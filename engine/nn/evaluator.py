@@ -3,8 +3,8 @@
     ev = NetworkEvaluator.from_checkpoint("ckpt/model")
     (priors, values), = ev.evaluate([state])
 
-For a batch of states: encode each (``encode_state``), map its legal moves to policy indices
-(``moves_to_indices``), run one forward pass, and return per state the softmax of the logits
+For a batch of states: encode them (``encode_states``, the batched ``encode_state``), map the
+legal moves of each to policy indices (``moves_to_indices``), run one forward pass, and return per state the softmax of the logits
 *restricted to the legal moves* (the legal-move mask of the encoder contract, computed in float64
 for the whole batch at once) and the first ``num_players`` seat values. Finished games get their
 exact ``terminal_values`` and are not sent to the network. ``temperature`` divides the logits
@@ -13,14 +13,17 @@ exact ``terminal_values`` and are not sent to the network. ``temperature`` divid
 Evaluation cache: search meets the same positions again and again (the next move's search starts
 in the subtree the previous one explored, every game of a batch starts from the same opening, and
 transpositions), so the answers are kept in a bounded LRU cache of ``cache_size`` positions (0 =
-off) keyed by the 64-bit Zobrist hash, which covers the board and the whole turn context (player
-to act, phase, pending decisions, counters), plus the number of legal moves. Because a position's
+off) keyed by the 64-bit Zobrist hash of the board and the whole turn context (player to act, phase,
+pending decisions, counters: ``position_key``), plus the number of legal moves. Because a position's
 network output does not depend on the batch it was in (``Inference.min_batch``), a cached answer
 is the answer the network would give again: the cache changes no search result, only the time
 (about 30% of the evaluations of Gumbel self-play on square8 are hits). The network must not
 change while an evaluator is in use (``clear_cache`` after changing its weights); a Zobrist
 collision (two positions with one hash, odds about n^2 / 2^65 for n positions) would return the
 other position's answer. ``cache_hits`` counts the answers served from the cache.
+
+On CPU the evaluator runs the network through a frozen traced copy (``Inference.freeze``, on by
+default: ``freeze=False`` keeps the module), for the same reason: its network does not change.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from engine.players.evaluator import terminal_values  # engine.players imports e
 from .actions import moves_to_indices
 from .checkpoint import Checkpoint, load_checkpoint
 from .inference import Inference
-from .planes import encode_state
+from .planes import encode_states
 
 DEFAULT_CACHE_SIZE = 16384  # positions; a search's next move needs the last few thousand at most
 
@@ -45,8 +48,10 @@ class NetworkEvaluator:
     kind = "network"
 
     def __init__(self, inference: Inference, model_id: str | None = None, temperature: float = 1.0,
-                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+                 cache_size: int = DEFAULT_CACHE_SIZE, freeze: bool = True) -> None:
         self.inference = inference
+        if freeze:
+            inference.freeze()
         self.model_id = model_id
         self.temperature = float(temperature)
         self.evaluated = 0
@@ -85,7 +90,6 @@ class NetworkEvaluator:
                 todo.append(i)
         if not todo:
             return out
-        arch = self.inference.arch
         cache = self._cache if self.cache_size else None
         keys: list = []
         first: dict = {}  # key -> index in ``todo`` of its first occurrence in this batch
@@ -98,7 +102,7 @@ class NetworkEvaluator:
             if cache is None:
                 run.append(j)
                 continue
-            key = (s.zobrist, len(moves))
+            key = position_key(s, len(moves))
             keys.append(key)
             hit = cache.get(key)
             if hit is not None:
@@ -109,14 +113,12 @@ class NetworkEvaluator:
                 first[key] = j
                 run.append(j)
         if run:
-            planes = np.empty((len(run), arch.in_planes, arch.height, arch.width), dtype=np.float32)
-            glob = np.empty((len(run), arch.num_globals), dtype=np.float32)
+            planes, glob = encode_states([states[todo[j]] for j in run])
             ids: list[int] = []
             rows: list[int] = []
             bounds = [0]
             for r, j in enumerate(run):
                 s = states[todo[j]]
-                planes[r], glob[r] = encode_state(s)
                 idx = moves_to_indices(s, list(moves_of[j]))
                 ids += idx
                 rows += [r] * len(idx)
@@ -145,6 +147,16 @@ class NetworkEvaluator:
                         self.cache_hits += 1
             self.evaluated += len(run)
         return out
+
+
+def position_key(s: GameState, legal_count: int) -> tuple:
+    """The evaluation cache's key: the incremental Zobrist hash of the board (stacks with their
+    ring sequences, markers, collapsed cells and owners) and, as they are, the turn-context fields
+    that ``GameState.zobrist`` would hash (cheaper than hashing them, and exact), plus the number of
+    legal moves."""
+    return (s.zboard, s.current_player, s.phase, s.chain_pos, s.must_move_from, s.pending_line_reward,
+            s.turn_changed, s.turn_recovery, s.swap_offered, tuple(s.rings_in_hand), tuple(s.eliminated),
+            tuple(s.territory), s.pending_region, legal_count)
 
 
 def _segment_softmax(logits: np.ndarray, rows: list[int], ids: list[int], bounds: list[int],

@@ -250,3 +250,124 @@ def encode_state(state) -> tuple[np.ndarray, np.ndarray]:
     g[G_TURN_RECOVERY] = float(bool(state.turn_recovery))
     g[G_NUM_PLAYERS + n - 2] = 1.0
     return planes.reshape(NUM_PLANES, H, W), g
+
+
+def encode_states(states, planes: np.ndarray | None = None,
+                  globals_: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``encode_state`` of many states of one board at once: ``(planes [B, C, H, W], globals [B, G])``,
+    equal to stacking ``encode_state`` of each, bit for bit (``tests/nn/test_planes.py``).
+
+    The per-state Python work is only collecting cells and values; the arrays are written with a
+    handful of whole-batch numpy operations (all bitboards of the batch unpacked in one call),
+    which is what the network evaluator needs for a batch of search leaves. ``planes`` /
+    ``globals_`` may be given to be filled (their first ``len(states)`` rows)."""
+    b = len(states)
+    if b == 0:
+        raise ValueError("encode_states needs at least one state")
+    geom = states[0].geom
+    lay = _layout_of(geom)
+    HW = lay.H * lay.W
+    if planes is None:
+        planes = np.zeros((b, NUM_PLANES, lay.H, lay.W), dtype=np.float32)
+    else:
+        planes[:b] = 0.0
+    if globals_ is None:
+        globals_ = np.zeros((b, NUM_GLOBALS), dtype=np.float32)
+    flat3 = planes.reshape(planes.shape[0], NUM_PLANES, HW)
+    flat = geom.memo.get("nn_flat_list")
+    if flat is None:
+        flat = geom.memo["nn_flat_list"] = lay.flat.tolist()
+    pos_cell = geom.pos_cell
+    valid_bb = geom.valid_bb
+    nbytes = lay.nbytes
+    # point writes: (row, channel, grid cell, value)
+    pr: list[int] = []
+    pc: list[int] = []
+    pp: list[int] = []
+    pv: list[float] = []
+    # whole-plane bitboards: (row, channel, bitboard)
+    br: list[int] = []
+    bc: list[int] = []
+    bbs: list[bytes] = []
+    grows = []
+    for r, s in enumerate(states):
+        if s.geom is not geom:
+            raise ValueError("encode_states: every state must be on the same board")
+        n = s.num_players
+        cur = s.current_player
+        seat_of = {(cur - 1 + k) % n + 1: k for k in range(n)}
+        stacks = s.stacks
+        occ = s.occ
+        sbb = s.sbb
+        cells = bit_cells(sbb, pos_cell) if sbb else ()
+        for c in cells:
+            rings = stacks[c]
+            base = seat_of[rings[-1]] * SEAT_PLANES
+            p = flat[c]
+            h = len(rings)
+            pr += (r, r, r)
+            pc += (base, base + 1, base + 2)
+            pp += (p, p, p)
+            pv += (1.0, min(h / HEIGHT_NORM, 1.0), min(occ[c] / HEIGHT_NORM, 1.0))
+            if h > 1:
+                below = rings[:-1]
+                for q in set(below):
+                    pr.append(r)
+                    pc.append(seat_of[q] * SEAT_PLANES + 3)
+                    pp.append(p)
+                    pv.append(min(below.count(q) / HEIGHT_NORM, 1.0))
+        mbb = s.mbb
+        mb = 0
+        for q, k in seat_of.items():
+            m = mbb[q]
+            if m:
+                br.append(r)
+                bc.append(k * SEAT_PLANES + 4)
+                bbs.append(m.to_bytes(nbytes, "little"))
+        for m in mbb:
+            mb |= m
+        cbb = s.cbb
+        if cbb:
+            owners = s.collapsed
+            for c in bit_cells(cbb, pos_cell):
+                o = owners[c]
+                if o > 0:
+                    pr.append(r)
+                    pc.append(seat_of[o] * SEAT_PLANES + 5)
+                    pp.append(flat[c])
+                    pv.append(1.0)
+        if s.must_move_from >= 0:
+            pr.append(r); pc.append(CH_MUST_MOVE); pp.append(flat[s.must_move_from]); pv.append(1.0)  # noqa: E702
+        if s.chain_pos >= 0:
+            pr.append(r); pc.append(CH_CHAIN); pp.append(flat[s.chain_pos]); pv.append(1.0)  # noqa: E702
+        if s.pending_region:
+            for c in s.pending_region:
+                pr.append(r); pc.append(CH_PENDING_REGION); pp.append(flat[c]); pv.append(1.0)  # noqa: E702
+        br.append(r)
+        bc.append(CH_EMPTY)
+        bbs.append((valid_bb & ~(sbb | cbb | mb)).to_bytes(nbytes, "little"))
+        g = [0.0] * NUM_GLOBALS
+        g[G_PHASE + _PHASE_INDEX[s.phase]] = 1.0
+        rpp = float(s.rings_per_player)
+        vt = float(max(s.victory_threshold, 1))
+        tt = float(max(s.territory_threshold, 1))
+        hand, elim, terr, lost, onb = s.rings_in_hand, s.eliminated, s.territory, s.lost, s.board_rings
+        for q, k in seat_of.items():
+            g[G_HAND + k] = hand[q] / rpp
+            g[G_ELIM + k] = elim[q] / vt
+            g[G_TERR + k] = terr[q] / tt
+            g[G_LOST + k] = lost[q] / rpp
+            g[G_ACTIVE + k] = 1.0 if (hand[q] > 0 or onb[q] > 0) else 0.0
+        g[G_LINE_REWARD] = float(bool(s.pending_line_reward))
+        g[G_SWAP] = float(bool(s.swap_offered))
+        g[G_TURN_CHANGED] = float(bool(s.turn_changed))
+        g[G_TURN_RECOVERY] = float(bool(s.turn_recovery))
+        g[G_NUM_PLAYERS + n - 2] = 1.0
+        grows.append(g)
+    if pr:
+        flat3[pr, pc, pp] = pv
+    raw = np.frombuffer(b"".join(bbs), dtype=np.uint8).reshape(len(bbs), nbytes)
+    flat3[br, bc] = np.unpackbits(raw, axis=1, bitorder="little", count=HW)
+    flat3[:b, CH_VALID] = lay.valid
+    globals_[:b] = grows
+    return planes[:b], globals_[:b]

@@ -27,8 +27,9 @@ import multiprocessing as mp
 import os
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 class WorkerError(RuntimeError):

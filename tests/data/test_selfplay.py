@@ -31,3 +31,11 @@ def test_rerun_is_identical():
     a = generate_games("square8", 2, ["heuristic", "random"], 2, seed=8)
     b = generate_games("square8", 2, ["heuristic", "random"], 2, seed=8)
     assert [x.to_json() | {"timings": None} for x in a] == [x.to_json() | {"timings": None} for x in b]
+
+
+def test_workers_give_the_same_records():
+    one = generate_games("square8", 2, ["heuristic", "random"], 5, seed=4, max_moves=80, namespace="w")
+    two = generate_games("square8", 2, ["heuristic", "random"], 5, seed=4, max_moves=80, namespace="w", workers=2)
+    assert [x.to_json() | {"timings": None} for x in one] == [x.to_json() | {"timings": None} for x in two]
+    assert [x.game_id for x in one] == [x.game_id for x in two]
+    assert generate_games("square8", 2, ["random", "random"], 0, workers=2) == []

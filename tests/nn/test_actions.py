@@ -103,3 +103,21 @@ def test_illegal_index_and_move_raise():
         move_to_index(s, Move("recovery_slide", 1, from_=(0, 0), to=(1, 0), recovery_mode="fallback",
                               extraction=(2, 2)))
     assert np.flatnonzero(legal_mask(s)).tolist() == sorted(legal_indices(s))
+
+
+def test_moves_to_indices_memo_agrees_with_the_direct_computation():
+    from engine.nn.actions import _actions_of, _index, moves_to_indices
+
+    s = new_game("square8", 2)
+    rng = random.Random(5)
+    al = _actions_of(s.geom)
+    al.memo.clear()
+    for _ in range(120):
+        if s.is_over:
+            break
+        moves = legal_moves(s)
+        first = moves_to_indices(s, moves)
+        again = moves_to_indices(s, moves)  # served from the memo
+        assert first == again == [move_to_index(s, m) for m in moves]
+        apply_in_place(s, rng.choice(moves))
+    assert al.memo and all(_index(al, m, None) == i for m, i in al.memo.items())

@@ -72,3 +72,54 @@ def test_make_player_from_a_checkpoint(tmp_path):
     assert p.spec()["evaluator"]["model_id"] == p.evaluator.model_id and len(p.evaluator.model_id) == 64
     r = play_match("square8", 2, [p, make_player("random", seed=2)], seed=0, check=True, max_moves=20)
     assert r.decisions > 0
+
+
+def test_cache_serves_repeats_with_identical_answers():
+    states, _, _ = encoded(n=6)
+    ev = _ev()
+    plain = _ev(cache_size=0)
+    ref = plain.evaluate(states)
+    first = ev.evaluate(states)
+    assert first == ref and ev.cache_hits == 0 and ev.evaluated == 6
+    # the same positions again, in another batch composition, and a repeat within one batch
+    again = ev.evaluate([states[3], states[0], states[3]])
+    assert again == [ref[3], ref[0], ref[3]] and ev.cache_hits == 3 and ev.evaluated == 6
+    assert ev.inference.positions == 6
+    # answers are copies: changing one changes nothing in the cache
+    again[0][0][0] = 99.0
+    assert ev.evaluate([states[3]])[0] == ref[3]
+    # within one batch a repeated position is sent to the network once
+    fresh = _ev()
+    assert fresh.evaluate([states[1], states[1]]) == [ref[1], ref[1]] and fresh.evaluated == 1
+
+
+def test_cache_is_bounded_and_can_be_cleared():
+    states, _, _ = encoded(n=5)
+    ev = _ev(cache_size=2)
+    ev.evaluate(states)
+    assert len(ev._cache) == 2
+    ev.evaluate(states[-1:])
+    assert ev.cache_hits == 1
+    ev.evaluate(states[:1])  # evicted long ago
+    assert ev.cache_hits == 1 and ev.evaluated == 6
+    ev.clear_cache()
+    assert len(ev._cache) == 0
+
+
+def test_answers_do_not_depend_on_the_batch():
+    states, _, _ = encoded(n=20)
+    batch = _ev(cache_size=0).evaluate(states)
+    alone = [_ev(cache_size=0).evaluate([s])[0] for s in states[:4]]
+    assert alone == batch[:4]
+
+
+def test_position_key_separates_turn_context():
+    from engine.nn.evaluator import position_key
+
+    states, _, _ = encoded(n=6)
+    keys = {position_key(s, len(legal_moves(s))) for s in states}
+    assert len(keys) == 6
+    s = states[0].clone()
+    k = position_key(s, 3)
+    s.current_player = 3 - s.current_player
+    assert position_key(s, 3) != k and position_key(states[0], 4) != k

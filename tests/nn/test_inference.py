@@ -52,3 +52,41 @@ def test_cuda_autocast_close_to_cpu():
     gpu = Inference(tiny_net(seed=2), device="cuda").predict(planes, glob)
     np.testing.assert_allclose(cpu[1], gpu[1], atol=0.05)
     assert np.corrcoef(cpu[0].ravel(), gpu[0].ravel())[0, 1] > 0.99
+
+
+def _configured(size: str):
+    from engine.config import load_config
+    from engine.nn.network import NetworkArch, build_network
+
+    return build_network(NetworkArch.from_size("square8", 2, load_config().network.size_of(size)), seed=2)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_small_batches_are_padded_so_outputs_do_not_depend_on_the_batch(frozen):
+    """Batch invariance of the configured tiny network, eager and frozen (not of every shape: the
+    8-channel test network's eager path depends on a row's offset in the batch)."""
+    _, planes, glob = encoded(n=24)
+    inf = Inference(_configured("tiny"), device="cpu")
+    if frozen:
+        assert inf.freeze()
+    assert inf.min_batch == 16
+    whole = inf.predict(planes, glob)
+    for lo, hi in ((0, 1), (3, 6), (5, 20)):
+        part = inf.predict(planes[lo:hi], glob[lo:hi])
+        assert np.array_equal(part[0], whole[0][lo:hi]) and np.array_equal(part[1], whole[1][lo:hi])
+    assert inf.positions == 24 + 1 + 3 + 15
+    assert Inference(tiny_net(seed=2), device="cpu", min_batch=0).min_batch == 0
+    assert Inference(tiny_net(seed=2), device="cpu", amp="off", max_batch=4).min_batch == 16
+
+
+def test_freeze_keeps_the_outputs():
+    _, planes, glob = encoded(n=20)
+    inf = Inference(tiny_net(seed=2), device="cpu")
+    eager = inf.predict(planes, glob)
+    assert inf.freeze() and inf.frozen is not None and inf.freeze()
+    frozen = inf.predict(planes, glob)
+    for a, b in zip(eager, frozen, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # batch invariance holds for the frozen copy too
+    part = inf.predict(planes[2:5], glob[2:5])
+    assert np.array_equal(part[0], frozen[0][2:5]) and np.array_equal(part[1], frozen[1][2:5])

@@ -111,3 +111,28 @@ def test_special_cells():
         if len(found) == 3:
             break
     assert found == {"must", "chain", "region"}
+
+
+@pytest.mark.parametrize("board,players", [("square8", 2), ("square8", 4), ("hex8", 3), ("square19", 2),
+                                           ("hexagonal", 3)])
+def test_encode_states_equals_encode_state_bit_for_bit(board, players):
+    from engine.nn import encode_states
+
+    rng = random.Random(players)
+    s = new_game(board, players)
+    states = []
+    while not s.is_over and len(states) < (300 if board in ("square8", "hex8") else 120):
+        states.append(s.clone())
+        apply_in_place(s, rng.choice(legal_moves(s)))
+    planes, g = encode_states(states)
+    ref = [encode_state(x) for x in states]
+    assert np.array_equal(planes, np.stack([a for a, _ in ref])) and np.array_equal(g, np.stack([b for _, b in ref]))
+    # into given arrays (larger than the batch: only the first rows are written)
+    buf_p = np.full((len(states) + 2,) + planes.shape[1:], 7.0, dtype=np.float32)
+    buf_g = np.full((len(states) + 2, g.shape[1]), 7.0, dtype=np.float32)
+    p2, g2 = encode_states(states, buf_p, buf_g)
+    assert np.array_equal(p2, planes) and np.array_equal(g2, g) and (buf_p[-1] == 7.0).all()
+    with pytest.raises(ValueError, match="same board"):
+        encode_states([states[0], new_game("hex8" if board != "hex8" else "square8", players)])
+    with pytest.raises(ValueError, match="at least one"):
+        encode_states([])

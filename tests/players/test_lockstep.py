@@ -63,3 +63,46 @@ def test_move_cap_and_callback_and_errors():
     assert all(r.capped and len(r.moves) == 10 for r in run.results) and len(seen) == 3
     with pytest.raises(ValueError, match="gave 1 players for a 2-player game"):
         play_lockstep("square8", 2, lambda g: [RandomPlayer()], games=1)
+
+
+def _fingerprint(run):
+    return [(r.moves, r.stats, r.winner, r.victory_reason, r.deciders, r.players, r.seed) for r in run.results]
+
+
+def test_workers_play_the_same_games_as_one_process():
+    ev = HeuristicEvaluator()
+    make = _mixed(ev)
+    one = play_lockstep("square8", 2, make, games=5, seed=3, max_moves=60)
+    seen = []
+    two = play_lockstep("square8", 2, make, games=5, seed=3, max_moves=60, workers=2, concurrency=4,
+                        on_result=seen.append)
+    assert _fingerprint(one) == _fingerprint(two) and len(seen) == 5
+    assert two.positions == one.positions and two.evaluator_calls >= one.evaluator_calls
+
+
+def test_workers_with_the_network_play_the_same_games():
+    from engine.nn.evaluator import NetworkEvaluator
+    from engine.nn.inference import Inference
+    from tests.nn.helpers import tiny_net
+
+    def run(workers):
+        ev = NetworkEvaluator(Inference(tiny_net(seed=3), device="cpu"))
+        return play_lockstep("square8", 2, lambda g: [GumbelPlayer(ev, simulations=8, max_considered=4, seed=g + i)
+                                                      for i in range(2)],
+                             games=5, seed=1, max_moves=24, workers=workers)
+
+    assert _fingerprint(run(1)) == _fingerprint(run(2))
+
+
+def test_workers_errors():
+    def make(g):
+        if g == 3:
+            raise RuntimeError("no players for game 3")
+        return [RandomPlayer(seed=g), RandomPlayer(seed=g + 1)]
+
+    from engine.players.workers import WorkerError
+
+    with pytest.raises(WorkerError, match="no players for game 3"):
+        play_lockstep("square8", 2, make, games=4, max_moves=4, workers=2)
+    with pytest.raises(ValueError, match="gave 1 players"):
+        play_lockstep("square8", 2, lambda g: [RandomPlayer()], games=4, workers=2)

@@ -98,3 +98,40 @@ def test_leaf_batching_still_finds_the_win():
                  phase="forced_elimination")
     p = MCTSPlayer(simulations=16, leaf_batch=4, seed=0)
     assert apply_move(s, p.choose(s)).winner == 1
+
+
+def _tree_nodes(root):
+    out, todo = [], [root]
+    while todo:
+        nd = todo.pop()
+        if nd.priors is not None and not nd.terminal:
+            out.append(nd)
+        todo += [c for c in nd.children if c is not None]
+    return out
+
+
+@pytest.mark.parametrize("kind", ["heuristic", "network"])
+def test_gumbel_selection_equals_its_definition(kind):
+    """``select_gumbel`` (O(visited children)) picks what the definition over every move picks."""
+    from engine.players.mcts import Node, Tree
+
+    if kind == "network":
+        from engine.nn.evaluator import NetworkEvaluator
+        from engine.nn.inference import Inference
+        from tests.nn.helpers import tiny_net
+
+        ev = NetworkEvaluator(Inference(tiny_net(seed=5), device="cpu"))
+    else:
+        ev = HeuristicEvaluator()
+    checked = 0
+    for s in decision_positions(n=40, seed=9)[::8]:
+        for c_visit in (50.0, 0.5):
+            tree = Tree(ev, 1.5, "gumbel", c_visit=c_visit)
+            root = Node(s.clone(), legal_moves(s))
+            root.N, root.W = 1, list(tree.evaluate(root))
+            for _ in range(48):
+                for nd in _tree_nodes(root):
+                    assert tree.select_gumbel(nd) == tree.select_gumbel_reference(nd)
+                    checked += 1
+                tree.simulate(root)
+    assert checked > 1000
