@@ -218,7 +218,11 @@ def _permanent(exc: BaseException) -> bool:
     device = (inference.DeviceUnavailable,) if inference is not None else ()
     if _foreign_key_violation(exc):
         return True
-    return isinstance(exc, (StageError, LocalTasksDisabled, ValueError, TypeError, LookupError, *device))
+    # data of another encoder version, a database that is not the store's: the same answer every try
+    loaded = [getattr(sys.modules.get(m), n, None) for m, n in (("engine.nn.encoding", "EncoderVersionError"),
+                                                               ("engine.loop.truth", "DatabaseLost"))]
+    other = tuple(c for c in loaded if isinstance(c, type))
+    return isinstance(exc, (StageError, LocalTasksDisabled, ValueError, TypeError, LookupError, *device, *other))
 
 
 def _foreign_key_violation(exc: BaseException) -> bool:

@@ -375,3 +375,12 @@ def test_a_foreign_key_violation_is_not_retried(tmp_path):
             c.execute(text("INSERT INTO datasets VALUES ('d')"))
     assert not _permanent(dup.value)
     eng.dispose()
+
+
+def test_other_deterministic_failures_are_not_retried():
+    from engine.loop.truth import DatabaseLost
+    from engine.nn.encoding import EncoderVersionError
+    from tasks.common import _permanent
+
+    assert _permanent(EncoderVersionError("encoder version mismatch")) and _permanent(DatabaseLost("not this store's"))
+    assert not _permanent(RuntimeError("connection reset")) and not _permanent(OSError(5, "I/O error"))
