@@ -61,5 +61,5 @@ def prefect_server():
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=300):  # generous: a loaded machine starts it slowly
         yield PREFECT_API_URL.value()

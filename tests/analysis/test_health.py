@@ -225,3 +225,39 @@ def test_scheduled_deployments_from_a_real_server(prefect_server):
     assert "health-sched-test/every-hour" in got and "health-sched-test/inactive" not in got
     s = got["health-sched-test/every-hour"]
     assert s.schedules == 1 and not s.paused and s.updated is not None
+
+
+@pytest.mark.slow
+def test_health_command_on_a_real_server_with_an_overdue_run(prefect_server, history):
+    """`ringrift health` (subprocess) against a real Prefect server: a run of a scheduled deployment
+    still Scheduled two hours past its time makes it UNHEALTHY, naming the scheduler check."""
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import IntervalSchedule
+    from prefect.states import Scheduled
+
+    from engine.analysis.prefect_api import utcnow
+
+    async def make():
+        async with get_client() as c:
+            fid = await c.create_flow_from_name("health-overdue-test")
+            did = await c.create_deployment(fid, "hourly", tags=["ringrift"], schedules=[DeploymentScheduleCreate(
+                schedule=IntervalSchedule(interval=timedelta(hours=1)), active=True)])
+            await c.create_flow_run_from_deployment(
+                did, state=Scheduled(scheduled_time=utcnow() - timedelta(hours=2)))
+
+    asyncio.run(make())
+    p = subprocess.run([sys.executable, "-m", "ringrift", "health", "--config", str(history.config_path), "--json"],
+                       env={**os.environ, "PREFECT_API_URL": prefect_server}, capture_output=True, text=True,
+                       timeout=600)
+    assert p.returncode == 1, p.stderr
+    rep = json.loads(p.stdout)
+    sched = next(c for c in rep["checks"] if c["name"] == "scheduler")
+    assert sched["status"] == FAIL and "health-overdue-test/hourly 1" in sched["detail"], sched
+    assert "scheduler" in rep["unhealthy"] and "unhealthy:" in p.stderr and "scheduler" in p.stderr
