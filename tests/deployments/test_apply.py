@@ -19,7 +19,7 @@ def empty_server():
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=300):  # generous: a loaded machine starts it slowly
         yield PREFECT_API_URL.value()
 
 
