@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import _checks as checks
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pool", default="cpu", choices=("gpu", "cpu"), help="which work pool to serve (default cpu)")
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, choices=("cuda", "cpu"),
                         help="where the flows of the pool run: cuda (the gpu pool's default: one worker per GPU) or "
                              "cpu (the gpu pool on a host without a GPU: one worker, RINGRIFT_DEVICE=cpu)")
-    parser.add_argument("--limit", type=int, default=None,
+    parser.add_argument("--limit", type=checks.count, default=None,
                         help="concurrent flow runs per worker (default: 1 per GPU; CPU: ops.workers.cpu_limit)")
     parser.add_argument("--host", default=None, help="name prefix of the workers (default: the host name)")
     parser.add_argument("--type", dest="worker_type", default=None,
