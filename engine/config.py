@@ -726,8 +726,13 @@ def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
                           + f"known here: {', '.join(sorted(names))})",
                           key=f"{where}.{unknown[0]}" if where else unknown[0])
     kwargs = {k: _check_type(v, hints[k], f"{where}.{k}" if where else k) for k, v in data.items()}
-    defaults = {f.name: getattr(cls(), f.name) for f in dataclasses.fields(cls)
-                if f.name != "source" and f.name not in kwargs and _has_default(f)}
+    missing = [f.name for f in dataclasses.fields(cls) if f.name not in kwargs and not _has_default(f)]
+    if missing:
+        raise ConfigError(f"missing required key {missing[0]!r} (required here: "
+                          f"{', '.join(f.name for f in dataclasses.fields(cls) if not _has_default(f))})",
+                          key=where or None)
+    defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+                for f in dataclasses.fields(cls) if f.name != "source" and f.name not in kwargs and _has_default(f)}
     _relations(cls, {**defaults, **kwargs}, where)
     try:
         return cls(**kwargs)
