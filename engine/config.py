@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import difflib
+import functools
 import os
 import re
 import types
@@ -620,6 +621,7 @@ FOREIGN_FIELD_TYPES: dict[type, dict[str, Any]] = {
 _NONE = type(None)
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     """Field name -> declared type with its rules (``Annotated``), for this module's sections and
     the foreign ones alike."""

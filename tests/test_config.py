@@ -117,3 +117,37 @@ def test_every_default_passes_its_own_rules():
     cfg = config_from_dict({}, env={})
     data = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "source"}
     assert config_from_dict(data, "<defaults>", env={}) == dataclasses.replace(cfg, source="<defaults>")
+
+
+def _leaves(d, prefix=()):
+    for k, v in d.items():
+        if isinstance(v, dict) and v:
+            yield from _leaves(v, prefix + (k,))
+        else:
+            yield prefix + (k,)
+
+
+def _with(d, path, value):
+    out = dict(d)
+    out[path[0]] = value if len(path) == 1 else _with(d[path[0]], path[1:], value)
+    return out
+
+
+HOSTILE = (None, -1, 0, 1.5, -0.5, True, "x", "", [], [None], {}, {"k": -1}, 10**30, float("inf"), "../x")
+
+
+def test_every_key_answers_hostile_values_with_a_config_error_naming_it():
+    """Each leaf of the defaults replaced by each hostile value: the config is either accepted or
+    refused with a ConfigError naming the key -- never another exception (a traceback)."""
+    base = {k: v for k, v in dataclasses.asdict(config_from_dict({}, env={})).items() if k != "source"}
+    refused = 0
+    for path in _leaves(base):
+        for value in HOSTILE:
+            try:
+                config_from_dict(_with(base, path, value), "h.yaml", env={})
+            except ConfigError as e:
+                refused += 1
+                text = str(e)
+                assert "\n" not in text and text.startswith("h.yaml: ")
+                assert ".".join(path[:1]) in text, (path, value, text)
+    assert refused > 1000
