@@ -721,7 +721,7 @@ def _rules_of(tp: Any) -> list:
 def _build(cls: type, data: Mapping[str, Any], where: str) -> Any:
     hints = _hints(cls)
     names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
-    unknown = sorted(set(data) - names)
+    unknown = sorted(str(k) for k in data if k not in names)  # YAML keys may be numbers
     if unknown:
         close = difflib.get_close_matches(unknown[0], names, n=1, cutoff=0.6)
         raise ConfigError("unknown key (" + (f"did you mean {close[0]!r}? " if close else "")

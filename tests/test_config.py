@@ -87,6 +87,8 @@ def test_config_path_from_environment(tmp_path):
     ("gauntlet:\n  ladder_simulations: [4, 0]\n", r"c.yaml:2: gauntlet.ladder_simulations\[1\]: must be >= 1, got 0"),
     ("training:\n  lr: .nan\n", r"training.lr: expected a number, got nan"),
     ("database:\n  url: forge.db\n", r"c.yaml:2: database.url: must be a SQLAlchemy URL"),
+    ("1: x\n2: y\nselfplay: {}\n", r"c.yaml:1: 1: unknown key \(known here: "),
+    ("selfplay:\n  games_per_batch: 2\n  3: x\n", r"c.yaml:3: selfplay.3: unknown key \(known here: "),
     ("network:\n  sizes:\n    mid: {blocks: 4}\n",
      r"c.yaml:3: network.sizes.mid: missing required key 'channels' \(required here: channels, blocks\)$"),
 ])
