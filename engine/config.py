@@ -8,6 +8,13 @@ Every section is a frozen dataclass; the YAML file may set any subset of keys (d
 rest). An unknown key or a value of the wrong type is a ``ConfigError`` naming the file and the
 dotted key, so a typo never silently falls back to a default.
 
+Ranges live next to the fields, in their types: ``games_per_batch: Count`` (``Annotated[int,
+Range(lo=1)]``), ``Share`` ([0, 1]), ``Annotated[str, OneOf(...)]``, ``KeyOf("sizes")`` (a key of
+a sibling mapping), ``NotBelow("min_games")``. Sections defined in other packages get theirs in
+``FOREIGN_FIELD_TYPES``. A violation is one line, ``FILE:LINE: dotted.key: must be >= 1, got -5``
+(``$VARIABLE (dotted.key): ...`` for an override), and the command line prints it before
+anything starts.
+
 Environment overrides (applied after the file, for the keys a host needs to change without
 editing the shared file): see ``ENV_OVERRIDES``. Secrets never live here: S3 credentials come from
 the standard ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` variables (read by s3fs/botocore).
