@@ -78,7 +78,7 @@ class LadderSettings(_FromConfig):
     initial_pairs: int = 8  # colour-swapped blocks per pair of the first round's chain
     round_pairs: int = 8  # blocks added to each chosen pair per later round
     pairs_per_round: int = 4  # unresolved pairs (widest intervals first) that get games each round
-    max_games: int = 3000  # games per run of the command, over all pairs (0: report only)
+    max_games: int = 6000  # games per run of the command, over all pairs (0: report only)
     max_games_per_pair: int = 400  # a pair with this many games gets no more
     opening_moves: int = 4  # random opening moves shared by the games of a block
     max_moves: int = 5000  # per game (0 = none); a capped game is a draw
