@@ -2,9 +2,10 @@
 
 On a cluster ``ringrift deploy`` creates the limits; a task only takes a slot. In local mode (no
 ``PREFECT_API_URL``: Prefect's ephemeral server on ``~/.prefect``) nobody deploys, and Prefect
-warned on every run ``Concurrency limits [...] do not exist - skipping acquisition``: here the
-limit is created on first use (1 slot, idempotent, safe against a concurrent creator), so local
-runs sharing that database are kept apart as on the cluster, and nothing is warned about.
+warned on every run ``Concurrency limits [...] do not exist - skipping acquisition``: here a slot
+is a lock file instead (``_file_slot``: it survives no kill -9, unlike an ephemeral server's
+lease), so local runs sharing that Prefect home are kept apart as on the cluster, and nothing is
+warned about.
 """
 
 from __future__ import annotations
@@ -49,10 +50,45 @@ def ensure_limit(name: str, limit: int = 1) -> None:
 
 @contextlib.contextmanager
 def stage_limit(name: str, limit: int = 1) -> Iterator[None]:
-    """Hold one slot of ``name`` (created first in local mode, see the module doc)."""
+    """Hold one slot of ``name``: a Prefect global concurrency slot against a server, a lock file in
+    local mode (see ``_file_slot``)."""
     from prefect.concurrency.sync import concurrency
 
     if local_mode():
-        ensure_limit(name, limit)
+        with _file_slot(name, limit):
+            yield
+        return
     with concurrency(name, occupy=1, strict=False):
         yield
+
+
+@contextlib.contextmanager
+def _file_slot(name: str, limit: int) -> Iterator[None]:
+    """One of ``limit`` ``fcntl`` lock files under ``$PREFECT_HOME/ringrift-limits``. In local mode a
+    Prefect slot's lease lives in the memory of the process's own ephemeral server, so a process
+    killed with SIGKILL left its slot taken for good and the rerun waited forever; the kernel
+    releases a lock file with its process."""
+    import fcntl
+    import os
+    import time
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_HOME
+
+    folder = Path(PREFECT_HOME.value()).expanduser() / "ringrift-limits"
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        for i in range(max(1, int(limit))):
+            fd = os.open(folder / f"{name}.{i}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            return
+        time.sleep(1.0)
