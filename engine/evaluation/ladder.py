@@ -18,7 +18,9 @@ strength order), and each champion against ``heuristic_v2`` (the bar the loop mu
 is *resolved* when the 95% interval of its rating difference (from the fit's covariance, so indirect
 games count too) is at most ``target_ci`` Elo wide on each side, or when it lies wholly beyond
 ``separated_elo`` (the two are ordered beyond doubt; pinning a 600-Elo gap to +-50 would take
-thousands of games and tells nothing), or when the pair has had ``max_games_per_pair`` games.
+thousands of games and tells nothing; the Wilson interval of the pair's own score lying wholly beyond
+the score of that gap counts too, since a perfect record leaves the fitted interval at the prior's
+width however long it gets), or when the pair has had ``max_games_per_pair`` games.
 
 **Schedule.** The first round plays ``initial_pairs`` colour-swapped blocks on a chain through every
 player (the roster order, each champion against heuristic_v2, each raw policy against random), so
@@ -54,7 +56,7 @@ from .play import default_run_id, rotations
 from .records import MatchRecord
 from .settings import EloSettings, _FromConfig, parse_config_key
 from .specs import PlayerSpec
-from .stats import Z95
+from .stats import Z95, expected_score, wilson_interval
 
 SOURCE = "ladder"
 ROLES = ("anchor", "champion", "policy")
@@ -193,12 +195,18 @@ def block_size(num_players: int) -> int:
 
 def games_by_pair(records: Iterable[MatchRecord]) -> dict[tuple[str, str], int]:
     """Games per pair of distinct specs (a game of two specs only)."""
-    out: dict[tuple[str, str], int] = {}
+    return {k: g for k, (g, _) in scores_by_pair(records).items()}
+
+
+def scores_by_pair(records: Iterable[MatchRecord]) -> dict[tuple[str, str], tuple[int, float]]:
+    """Per pair of distinct specs: (games, total score of the pair's first spec id against the other)."""
+    out: dict[tuple[str, str], tuple[int, float]] = {}
     for r in records:
         ids = set(r.spec_ids)
         if len(ids) == 2:
             k = pair_key(*ids)
-            out[k] = out.get(k, 0) + 1
+            g, tot = out.get(k, (0, 0.0))
+            out[k] = (g + 1, tot + (r.score(k[0], k[1]) or 0.0))
     return out
 
 
@@ -243,15 +251,20 @@ def pairs_that_matter(roster: Sequence[LadderPlayer],
 
 def pair_states(roster: Sequence[LadderPlayer], table: RatingTable, records: Iterable[MatchRecord],
                 settings: LadderSettings) -> list[PairState]:
-    games = games_by_pair(records)
+    scores = scores_by_pair(records)
+    far = expected_score(settings.separated_elo)
     out = []
     for a, b, why in pairs_that_matter(roster, table):
         d, se = table.difference(a.spec_id, b.spec_id)
         half = Z95 * se
-        g = games.get(pair_key(a, b), 0)
+        k = pair_key(a, b)
+        g, tot = scores.get(k, (0, 0.0))
+        lo, hi = wilson_interval(tot, g) if g else (0.0, 1.0)
         if half <= settings.target_ci:
             status = "resolved"
-        elif abs(d) - half >= settings.separated_elo:
+        elif abs(d) - half >= settings.separated_elo or lo >= far or hi <= 1.0 - far:
+            # the direct games alone settle the order too: a perfect record never narrows the
+            # fitted interval (it is the prior's), but its Wilson interval does
             status = "separated"
         elif g >= settings.max_games_per_pair:
             status = "capped"

@@ -233,3 +233,19 @@ def test_report_tables_and_json():
     assert "vs heuristic_v2" in text
     pol = next(p for p in js["players"] if p["role"] == "policy")
     assert pol["generation"] == 1 and pol["model_id"] == "m1"
+
+
+def test_a_perfect_record_is_separated_by_its_own_score():
+    roster = anchor_players(LadderSettings())[:2]  # random, heuristic_v1
+    st = LadderSettings()
+    a, b = roster[1].spec, roster[0].spec  # heuristic_v1 wins every game
+    rid = pair_run_id(CK, a, b, st)
+    recs = [MatchRecord(make_match_id("ladder", rid, i), CK,
+                        ((a.spec_id, 1), (b.spec_id, 2)) if i % 2 == 0 else ((b.spec_id, 2), (a.spec_id, 1)),
+                        "ladder", rid, i, 50, "ring_elimination", "2026-01-01T00:00:00+00:00") for i in range(16)]
+    (p,) = pair_states(roster, fit(CK, roster, recs, prior_draws=st.prior_draws), recs, st)
+    assert p.a.spec_id == a.spec_id and abs(p.diff) - p.half < st.separated_elo  # the fit alone cannot tell
+    assert p.status == "separated"  # 16-0: Wilson lower bound 0.81 > the 76% of a 200-Elo gap
+    few = recs[:4]  # 4-0: lower bound 0.51, not enough
+    (q,) = pair_states(roster, fit(CK, roster, few, prior_draws=st.prior_draws), few, st)
+    assert q.status == "open"
