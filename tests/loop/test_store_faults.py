@@ -237,7 +237,7 @@ def truncated_checkpoint_on_disk(world):
     with pytest.raises(CheckpointError) as e:
         load_checkpoint(stem)
     assert str(w.with_suffix(".json")) in str(e.value)
-    return _one_line(e.value), "that checkpoint (the trainer resumes from an earlier one)"
+    return _one_line(e.value), "that checkpoint (refused; not tested here: what the trainer resumes from)"
 
 
 def damaged_npz_chunk_in_store(world):
