@@ -66,7 +66,7 @@ class Node:
         self.terminal = state.is_over
         self.value: list[float] | None = None  # absolute values of the leaf evaluation
         self.created: list[int] = []  # indices of the children created so far, ascending
-        self.sel = None  # Gumbel selection constants of this node (log priors, prior order, prior sum)
+        self.sel = None  # Gumbel selection constants of this node (``Tree.select_gumbel``)
 
     def q(self, player: int) -> float:
         return self.W[player] / self.N if self.N else 0.0
@@ -162,10 +162,9 @@ class Tree:
         definition up to floating-point rounding of the normaliser."""
         sel = node.sel
         priors = node.priors
-        if sel is None:
-            sel = node.sel = (log_priors(priors), sorted(range(len(priors)), key=lambda i: (-priors[i], i)),
-                              sum(priors))
-        logp, order, ptot = sel
+        if sel is None:  # [sum of the priors, the first move of highest prior, the prior order (lazy)]
+            sel = node.sel = [sum(priors), priors.index(max(priors)), None]
+        ptot = sel[0]
         p = node.player
         kids = node.children
         vis = []
@@ -185,11 +184,17 @@ class Tree:
                 piq += priors[i] * q
         best_u = -1
         if len(vis) < len(priors):
-            for i in order:
-                c = kids[i]
-                if c is None or not c.N:
-                    best_u = i
-                    break
+            c = kids[sel[1]]
+            if c is None or not c.N:
+                best_u = sel[1]
+            else:
+                if sel[2] is None:
+                    sel[2] = sorted(range(len(priors)), key=lambda i: (-priors[i], i))
+                for i in sel[2]:
+                    c = kids[i]
+                    if c is None or not c.N:
+                        best_u = i
+                        break
         if not vis:
             return best_u
         v = node.value[p] if node.value is not None else 0.0
@@ -205,11 +210,13 @@ class Tree:
             hi = max(hi, mixed)
         span = hi - lo
         scale = (self.c_visit + n_max) * self.c_scale
-        logits = [logp[i] + scale * ((q - lo) / span if span > 1e-8 else 0.5) for i, q, _ in vis]
+        log = math.log
+        logits = [(log(priors[i]) if priors[i] > 0 else LOG_FLOOR) + scale * ((q - lo) / span if span > 1e-8 else 0.5)
+                  for i, q, _ in vis]
         top = max(logits)
         if best_u >= 0:
             su = scale * ((mixed - lo) / span if span > 1e-8 else 0.5)
-            lu = logp[best_u] + su
+            lu = (log(priors[best_u]) if priors[best_u] > 0 else LOG_FLOOR) + su
             if lu > top:
                 top = lu
         ex = [math.exp(x - top) for x in logits]
