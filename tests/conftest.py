@@ -80,6 +80,18 @@ SLOW_TESTS = {
         "imports the flows (Prefect, torch) in a subprocess, as a worker does",
     "tests/storage/test_crash.py::test_sigkill_at_a_random_moment_leaves_no_half_written_state": "kills writer processes",
     "tests/storage/test_pointers.py::test_processes_racing_exactly_one_wins": "racing processes",
+    "tests/data/test_export.py::test_tiny_torch_training_step": "exports, then trains (43 s)",
+    "tests/data/test_export.py::test_kill_9_and_rerun": "kills an export process and reruns it",
+    "tests/data/test_export.py::test_samples_equal_replayed_positions": "replays every exported game (21 s)",
+    "tests/data/test_export.py::test_gate_failure_writes_nothing": "heuristic games exported (12 s)",
+    "tests/data/test_export.py::test_rerun_reuse_conflict_overwrite": "three exports (11 s)",
+    "tests/data/test_augment.py::test_transformed_sample_equals_transformed_position": "every symmetry of "
+        "every sample against the replayed position (13-20 s per board)",
+    "tests/data/test_augment.py::test_augment_random": "augments a whole export (13 s)",
+    "tests/loop/test_lock.py::test_the_master_loop_command_refuses_a_home_held_by_another_loop":
+        "two `ringrift master-loop` processes (63 s)",
+    "tests/loop/test_lock.py::test_a_second_holder_is_refused_and_a_dead_holders_lock_is_taken_over":
+        "lock holders in processes (27 s)",
 }
 
 
