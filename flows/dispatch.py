@@ -9,7 +9,7 @@ truth) rather than from Prefect results, so it needs no access to the workers' r
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from tasks.common import run_logger
 
@@ -30,6 +30,42 @@ def missing_deployments(names: Iterable[str]) -> list[str]:
                 c.read_deployment_by_name(n)
             except ObjectNotFound:
                 out.append(n)
+    return out
+
+
+def placement(names: Iterable[str], *, local_allowed: bool) -> dict[str, str]:
+    """Where each stage deployment's run should happen: ``"pool"`` (a flow run of the deployment,
+    waited for) or ``"here"`` (its flow as a subflow in this process), with the reason.
+
+    A stage runs here when waiting for it could never end: its deployment is on the pool this
+    flow run itself occupies (with one worker of limit 1 the child would wait for the parent's
+    slot while the parent waits for the child: a deadlock), or its pool has no online worker.
+    A coordinator (``local_allowed`` false) always dispatches."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    names = list(names)
+    if not local_allowed:
+        return {n: "pool" for n in names}
+    out: dict[str, str] = {}
+    with get_client(sync_client=True) as c:
+        own = None
+        if flow_run.id:
+            own = c.read_flow_run(flow_run.id).work_pool_name
+        online: dict[str, bool] = {}
+        for n in names:
+            pool = c.read_deployment_by_name(n).work_pool_name
+            if pool and pool not in online:
+                online[pool] = any(str(getattr(w.status, "value", w.status)).upper() == "ONLINE"
+                                   for w in c.read_workers_for_work_pool(pool))
+            if pool is not None and pool == own:
+                out[n] = "here"
+                run_logger().info("%s: run in this process (its pool %r is the one this run occupies)", n, pool)
+            elif pool is not None and not online.get(pool):
+                out[n] = "here"
+                run_logger().info("%s: run in this process (no online worker in pool %r)", n, pool)
+            else:
+                out[n] = "pool"
     return out
 
 

@@ -97,10 +97,15 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
         names += [f"train/{deployment_slug(c)}" for c in cks if "train" in sts]
         names += [n for s, n in (("gauntlet", "gauntlet/default"), ("promotion", "promote/default"),
                                  ("sync", "sync/default")) if s in sts]
+        names += ["export/default"] if "export" in sts and "train" not in sts else []
         missing = dispatch.missing_deployments(names)
         if missing:
             raise dispatch.DispatchError(f"deployments missing on the Prefect server: {', '.join(missing)} "
                                          "(run `ringrift deploy`)")
+        # stages whose pool is this run's own (or has no worker) run here: waiting could deadlock
+        where = dispatch.placement(names, local_allowed=not local_tasks_disabled())
+    else:
+        where = {}
 
     summary: dict[str, dict] = {c: {"config_key": c} for c in cks}
     pending: dict[str, str] = {}
@@ -120,11 +125,17 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
         artifacts.markdown("allocation", profile, "# Selfplay allocation\n\n```\n" + text + "\n```\n\n"
                            "Rule: docs/PIPELINE.md, \"Selfplay allocation\".", f"Selfplay allocation ({profile})")
         if mode == "deployments":
-            runs = [dispatch.start(f"selfplay/{deployment_slug(a.config_key)}",
-                                   {"config_key": a.config_key, "games": a.games,
-                                    "seed": run_seed(seed, "selfplay", a.config_key), "chain": False})
-                    for a in allocs]
-            for a, fr in zip(allocs, dispatch.wait(runs)):
+            params = {a.config_key: {"config_key": a.config_key, "games": a.games,
+                                     "seed": run_seed(seed, "selfplay", a.config_key), "chain": False}
+                      for a in allocs}
+            remote = [a for a in allocs if where.get(f"selfplay/{deployment_slug(a.config_key)}") != "here"]
+            runs = [dispatch.start(f"selfplay/{deployment_slug(a.config_key)}", params[a.config_key])
+                    for a in remote]
+            for a in allocs:
+                if a not in remote:
+                    _stage(f"selfplay/{deployment_slug(a.config_key)}", params[a.config_key], where)
+                    summary[a.config_key]["selfplay_games"] = a.games
+            for a, fr in zip(remote, dispatch.wait(runs)):
                 dispatch.check(fr, f"selfplay/{deployment_slug(a.config_key)}")
                 summary[a.config_key]["selfplay_games"] = a.games
         else:
@@ -138,7 +149,7 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
     # -- sync
     if "sync" in sts:
         if mode == "deployments":
-            dispatch.run("sync/default", {})
+            _stage("sync/default", {}, where)
         elif mode == "legacy":
             configured(sync_champions, "sync", cfg)()
         else:
@@ -159,7 +170,7 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
                 log.info("%s: %s", ck, row["skipped"])
                 continue
             try:
-                _later_stages(ck, later, mode, row, me, force_train, cfg, pending.get(ck))
+                _later_stages(ck, later, mode, row, me, force_train, cfg, pending.get(ck), where)
             except Exception as e:  # noqa: BLE001 - one config's failure must not stop the others
                 row["failed"] = f"{type(e).__name__}: {e}"
                 log.error("%s: generation failed: %s", ck, row["failed"])
@@ -210,8 +221,18 @@ def _generation_seed(seed: int | None, ck: str, cfg) -> int:
     return generation_seed(ck, ch[0] if ch else None)
 
 
+def _stage(name: str, parameters: dict, where: dict[str, str]):
+    """A stage of the deployments mode: its flow as a subflow here when ``where`` says so
+    (``dispatch.placement``), else a flow run of its deployment, waited for."""
+    if where.get(name) == "here":
+        from flows import load_flow  # absolute: a worker loads this file by its path
+
+        return load_flow(name.split("/")[0])(**parameters)
+    return dispatch.run(name, parameters)
+
+
 def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, force: bool, cfg,
-                  pending: str | None = None) -> None:
+                  pending: str | None = None, where: dict[str, str] | None = None) -> None:
     log = run_logger()
     model_id = None
     if mode == "deployments":
@@ -220,8 +241,8 @@ def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, forc
         ctx = forge_context(cfg)
         if "train" in later:
             trid = _rid(me, ck, "train")
-            dispatch.run(f"train/{deployment_slug(ck)}", {"config_key": ck, "run_id": trid, "force": True,
-                                                           "chain": False})
+            _stage(f"train/{deployment_slug(ck)}", {"config_key": ck, "run_id": trid, "force": True, "chain": False},
+                   where or {})
             with ctx.db.session(write=False) as s:
                 tr = get_training_run(s, trid)
             model_id = (tr.metrics or {}).get("model_id") if tr is not None else None
@@ -230,14 +251,14 @@ def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, forc
                 return
             row["model_id"] = model_id
         elif "export" in later:
-            dispatch.run("export/default", {"config_key": ck})
+            _stage("export/default", {"config_key": ck}, where or {})
         if model_id and "gauntlet" in later:
-            dispatch.run("gauntlet/default", {"config_key": ck, "model_id": model_id,
-                                              "run_id": _rid(me, ck, "gauntlet"), "chain": False})
+            _stage("gauntlet/default", {"config_key": ck, "model_id": model_id,
+                                        "run_id": _rid(me, ck, "gauntlet"), "chain": False}, where or {})
             row["gauntlet"] = "done"
         if model_id and "promotion" in later:
             prid = _rid(me, ck, "promotion")
-            dispatch.run("promote/default", {"config_key": ck, "model_id": model_id, "run_id": prid})
+            _stage("promote/default", {"config_key": ck, "model_id": model_id, "run_id": prid}, where or {})
             with ctx.db.session(write=False) as s:
                 p = get_promotion(s, prid)
             if p is not None:

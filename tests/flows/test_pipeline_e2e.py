@@ -110,6 +110,7 @@ def test_the_deployments_mode_dispatches_every_stage(prefect_server, forge, monk
         return SimpleNamespace(id=uuid.uuid4(), name=name, state=Completed(), result=result)
 
     monkeypatch.setattr(dispatch, "missing_deployments", lambda names: [])
+    monkeypatch.setattr(dispatch, "placement", lambda names, **kw: {n: "pool" for n in names})
     monkeypatch.setattr(dispatch, "start", start)
     monkeypatch.setattr(dispatch, "wait", lambda runs, **kw: list(runs))
     state = master_loop_flow(mode="deployments", stages=["selfplay", "train", "gauntlet", "promotion"], seed=8,

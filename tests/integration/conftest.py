@@ -22,7 +22,8 @@ from tests.storage.conftest import AWS_ENV, s3_server  # noqa: F401 - fixture
 from .processes import ServerProcess, WorkerProcess, cli, start_server, start_worker
 
 # A generation in seconds (tiny network, 8 games, a one-rung ladder, a short SPRT), every
-# schedule off (runs start only by the test or the automations), crash detection in seconds.
+# schedule off (runs start only by the test or the automations), crash detection in a minute
+# (Prefect's flow-run heartbeats come every 30 s at the most often).
 TINY = {
     "selfplay": {"games_per_batch": 4, "simulations": 2, "max_considered": 2, "max_moves": 400},
     "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2, "max_steps": 10},
@@ -35,7 +36,7 @@ TINY = {
     "loop": {"train_threshold_games": 8, "profile": "minimal"},
     "orchestration": {"selfplay_interval_seconds": 0, "sync_interval_seconds": 0, "evaluation_interval_seconds": 0,
                       "health_interval_seconds": 0, "prune_cron": "", "master_loop_interval_seconds": 0,
-                      "heartbeat_seconds": 5, "zombie_seconds": 20, "crash_retries": 2},
+                      "heartbeat_seconds": 30, "zombie_seconds": 60, "crash_retries": 2},
 }
 
 
@@ -84,6 +85,7 @@ class Pipeline:
     server: ServerProcess
     config_path: Path
     dir: Path
+    dbname: str = ""
     workers: list[WorkerProcess] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
@@ -109,35 +111,63 @@ class Pipeline:
         return "\n".join(f"--- {w.name}\n{w.log_text()[-4000:]}" for w in self.workers)
 
 
+def new_pipeline(server: ServerProcess, d: Path, s3, pg_admin, **sections) -> Pipeline:  # noqa: F811
+    """A fresh pipeline in folder ``d`` (its own S3 prefix and PostgreSQL database), with
+    ``ringrift deploy`` applied to ``server`` from its config."""
+    d.mkdir(parents=True)
+    dbname, dburl = _pg_database(pg_admin, "forge_it")
+    data = {"home": str(d / "home"), **{k: dict(v) for k, v in TINY.items()},
+            "storage": {"url": f"s3://{s3.bucket}/it-{uuid.uuid4().hex[:8]}", "s3_endpoint_url": s3.endpoint},
+            "database": {"url": dburl}}
+    for k, v in sections.items():
+        data[k] = {**data.get(k, {}), **v}
+    cfg = d / "forge.yaml"
+    cfg.write_text(yaml.safe_dump(data))
+    p = Pipeline(server, cfg, d, dbname=dbname)
+    r = p.run("deploy", program="ringrift", timeout=600)
+    assert r.returncode == 0, f"ringrift deploy failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
+    return p
+
+
+def close_pipeline(p: Pipeline, pg_admin) -> None:  # noqa: F811
+    for w in p.workers:
+        w.stop()
+    _drop(pg_admin, p.dbname)
+
+
+@pytest.fixture(scope="session")
+def aws_session_env() -> Iterator[None]:
+    """The fake S3 credentials of moto in this process (it reads the pipelines' stores too)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in AWS_ENV.items():
+            mp.setenv(k, v)
+        yield
+
+
 @pytest.fixture
-def make_pipeline(tmp_path, s3_server, pg_admin, monkeypatch) -> Iterator:  # noqa: F811
-    """``make_pipeline(server, **sections)``: a fresh pipeline (S3 prefix, PostgreSQL database),
-    ``ringrift deploy`` applied to ``server`` with its config."""
-    made: list[tuple[Pipeline, str]] = []
-    for k, v in AWS_ENV.items():  # this process reads the pipeline's S3 store too
-        monkeypatch.setenv(k, v)
+def make_pipeline(tmp_path, s3_server, pg_admin, aws_session_env) -> Iterator:  # noqa: F811
+    """``make_pipeline(server, **sections)``: a fresh pipeline deployed on ``server``; its
+    workers are stopped and its database dropped after the test."""
+    made: list[Pipeline] = []
 
     def make(server: ServerProcess, **sections) -> Pipeline:
-        n = len(made)
-        d = tmp_path / f"pipeline{n}"
-        d.mkdir()
-        dbname, dburl = _pg_database(pg_admin, "forge_it")
-        data = {"home": str(d / "home"), **{k: dict(v) for k, v in TINY.items()},
-                "storage": {"url": f"s3://{s3_server.bucket}/it-{uuid.uuid4().hex[:8]}",
-                            "s3_endpoint_url": s3_server.endpoint},
-                "database": {"url": dburl}}
-        for k, v in sections.items():
-            data[k] = {**data.get(k, {}), **v}
-        cfg = d / "forge.yaml"
-        cfg.write_text(yaml.safe_dump(data))
-        p = Pipeline(server, cfg, d)
-        made.append((p, dbname))
-        r = p.run("deploy", "--env", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=5", program="ringrift", timeout=600)
-        assert r.returncode == 0, f"ringrift deploy failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
-        return p
+        made.append(new_pipeline(server, tmp_path / f"pipeline{len(made)}", s3_server, pg_admin, **sections))
+        return made[-1]
 
     yield make
-    for p, dbname in made:
-        for w in p.workers:
-            w.stop()
-        _drop(pg_admin, dbname)
+    for p in made:
+        close_pipeline(p, pg_admin)
+
+
+@pytest.fixture(scope="session")
+def generation(pg_server, tmp_path_factory, s3_server, pg_admin, aws_session_env):  # noqa: F811
+    """``scenarios.generation_with_a_killed_worker`` on the PostgreSQL-backed server, once per session."""
+    from .scenarios import generation_with_a_killed_worker
+
+    p = new_pipeline(pg_server, tmp_path_factory.mktemp("generation") / "p", s3_server, pg_admin,
+                     training={"max_steps": 300, "epochs": 50, "early_stop_patience": 0})
+    try:
+        with pg_server.settings():
+            yield generation_with_a_killed_worker(p)
+    finally:
+        close_pipeline(p, pg_admin)

@@ -73,7 +73,8 @@ def test_the_scheduler_creates_runs_that_a_worker_completes(ticking):
     for args in (("deployment", "ls"), ("flow-run", "ls"), ("flow-run", "logs", run_id), ("work-pool", "ls"),
                  ("automation", "ls"), ("artifact", "ls")):
         r = cli(server, *args)
-        assert r.returncode == 0, f"prefect {' '.join(args)} exited {r.returncode}:\n{r.stdout[-1500:]}{r.stderr[-3000:]}"
+        cmd = "prefect " + " ".join(args)
+        assert r.returncode == 0, f"{cmd} exited {r.returncode}:\n{r.stdout[-1500:]}{r.stderr[-3000:]}"
         out = r.stdout
         if args == ("deployment", "ls"):
             assert f"it-tick/tick-{server.backend}" in out
