@@ -43,6 +43,8 @@ _KNOWN: dict[tuple[str, str], int] = {
     ("engine.storage.errors", "StorageError"): 1,
     ("engine.db.database", "DatabaseError"): 1,
     ("engine.loop.truth", "DatabaseLost"): 2,  # as master-loop answers it: rebuild with aggregate --from-store
+    ("engine.loop.lock", "LoopLocked"): 3,  # another master-loop holds the home
+    ("engine.training.trainer", "ConfigMismatch"): 2,  # a run directory resumed with other settings
     ("engine.viewer.load", "GameNotFound"): 1,
     ("flows.dispatch", "DispatchError"): 1,
     ("tasks.common", "LocalTasksDisabled"): 1,

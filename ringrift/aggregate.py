@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         if args.files or args.shard:
             print("aggregate: --from-store takes no files or --shard ids", file=sys.stderr)
             return 2
-        return _from_store(args)
+        return _from_store(args, cfg)
     if not args.files and not args.shard:
         print("aggregate: give shard files or --shard ids", file=sys.stderr)
         return 2
@@ -110,12 +110,11 @@ def _suffix(p) -> str:
     return "".join(p.suffixes[-2:]) if p.suffixes else ".jsonl"
 
 
-def _from_store(args: argparse.Namespace) -> int:
+def _from_store(args: argparse.Namespace, cfg) -> int:
     from engine.loop import open_context
     from engine.loop.truth import rebuild_from_store
-    from tasks.common import forge_config
 
-    ctx = open_context(forge_config(), check=False)
+    ctx = open_context(cfg, check=False)  # the one command that opens a database the store does not know
     try:
         rep = rebuild_from_store(ctx)
     finally:
