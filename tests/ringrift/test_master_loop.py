@@ -33,8 +33,8 @@ CONFIG = {
                                    "value_hidden": 16}}},
     "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}, "val_fraction": 0.3},
     "gauntlet": {"games_per_opponent": 2, "ladder_simulations": [], "include_heuristic": False, "max_moves": 400},
-    "promotion": {"min_games": 4, "max_games": 12, "batch_pairs": 1, "elo0": -1000.0, "elo1": -600.0,
-                  "alpha": 0.25, "beta": 0.25, "max_moves": 400},
+    "promotion": {"min_games": 4, "max_games": 24, "batch_pairs": 1, "elo0": -1000.0, "elo1": -600.0,
+                  "alpha": 0.3, "beta": 0.3, "max_moves": 400},
     "loop": {"train_threshold_games": 8},
 }
 RUN_TIMEOUT = 900  # seconds for one generation on a loaded 2-core machine (never reached normally)
