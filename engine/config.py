@@ -866,7 +866,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     try:
         text = p.read_text()
     except OSError as e:
-        raise ConfigError(f"cannot read config file {p}: {e.strerror}") from None
+        from_env = not path and env.get(CONFIG_ENV)  # say where the path came from
+        raise ConfigError(f"cannot read config file {p}: {e.strerror}", var=CONFIG_ENV if from_env else None) from None
     except UnicodeDecodeError as e:
         raise ConfigError(f"not a UTF-8 text file (byte {e.start})", file=str(p)) from None
     try:

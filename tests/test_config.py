@@ -52,6 +52,8 @@ def test_errors_name_the_key_and_file(tmp_path):
         load_config(p, env={})
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "missing.yaml", env={})
+    with pytest.raises(ConfigError, match=r"^\$RINGRIFT_CONFIG_PATH: cannot read config file .*missing.yaml: No such"):
+        load_config(env={"RINGRIFT_CONFIG_PATH": str(tmp_path / "missing.yaml")})
 
 
 def test_config_path_from_environment(tmp_path):

@@ -151,6 +151,9 @@ CASES = [
          r"^ringrift selfplay: {cfg}: the top level must be a mapping of keys$", config="- a\n- b\n"),
     Case("missing-file", C, ("selfplay", "--config", "{tmp}/nope.yaml"),
          r"^ringrift selfplay: cannot read config file {tmp}/nope\.yaml: No such file or directory$"),
+    Case("env-config-path-missing", C, ("export",),
+         r"^ringrift export: \$RINGRIFT_CONFIG_PATH: cannot read config file {tmp}/gone\.yaml: No such file",
+         env={"RINGRIFT_CONFIG_PATH": "{tmp}/gone.yaml"}),
     Case("env-device", C, ("selfplay",),
          r"^ringrift selfplay: \$RINGRIFT_DEVICE \(network\.device\): must be .*got 'gpu'$",
          env={"RINGRIFT_DEVICE": "gpu"}),
@@ -313,7 +316,8 @@ def test_bad_input_is_one_line(case: Case, tmp_path, shards, request, record_pro
               for t in ("games", "shards", "quarantine", "matches", "models", "promotions", "training_runs",
                         "player_specs")}
     before["ok_games"] = count(home, "SELECT COUNT(*) FROM games WHERE status = 'ok'")
-    r = ringrift([_fill(a, paths, False) for a in case.argv], home, tmp_path, case.env)
+    env = {k: _fill(v, paths, False) for k, v in case.env.items()}
+    r = ringrift([_fill(a, paths, False) for a in case.argv], home, tmp_path, env)
     out = r.stdout + r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     traceback = "Traceback" in out
