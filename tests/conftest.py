@@ -92,6 +92,19 @@ SLOW_TESTS = {
         "two `ringrift master-loop` processes (63 s)",
     "tests/loop/test_lock.py::test_a_second_holder_is_refused_and_a_dead_holders_lock_is_taken_over":
         "lock holders in processes (27 s)",
+    "tests/loop/test_recover.py::test_a_dataset_is_pending_until_its_candidate_is_decided":
+        "selfplay, export, two trainings and a promotion (330 s)",
+    "tests/loop/test_stages.py::test_one_generation_and_reruns": "a whole generation, then reruns",
+    "tests/loop/test_stages.py::test_promotion_moves_the_pointer_and_rollback_moves_it_back": "trains and promotes",
+    "tests/loop/test_stages.py::test_one_generation_on_s3_and_postgresql": "a whole generation on S3 + PostgreSQL",
+    "tests/bench/test_training_bench.py::test_training_bench_last_line_is_json": "the training benchmark (200 s)",
+    "tests/bench/test_network_bench.py::test_network_bench_last_line_is_json": "the network benchmark (130 s)",
+    "tests/bench/test_generations_bench.py::test_generations_bench_last_line_is_json": "generations of the loop (78 s)",
+    "tests/bench/test_ladder_bench.py::test_ladder_bench_runs_and_prints_json_last": "a ladder run (59 s)",
+    "tests/bench/test_gpu_check.py::test_gpu_check_refuses_cuda_without_a_gpu": "runs the GPU check script (54 s)",
+    "tests/bench/test_export_bench.py::test_export_bench_last_line_is_json": "the export benchmark (10 s)",
+    "tests/viewer/test_game.py::test_save_game_writes_frames_and_page": "renders every frame of a game (15 s)",
+    "tests/viewer/test_game.py::test_load_game_record_through_database_and_store": "ingests games first (14 s)",
 }
 
 
