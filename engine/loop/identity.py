@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
-from typing import Any, Mapping
+from typing import Any
 
 # Keys that change how fast a stage runs, not what it produces.
 _RUNTIME_ONLY = {"selfplay": ("games_per_batch", "concurrency"), "gauntlet": ("concurrency",),

@@ -29,7 +29,7 @@ class HomeLock:
         self.what = what
         self._fd: int | None = None
 
-    def acquire(self) -> "HomeLock":
+    def acquire(self) -> HomeLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -54,7 +54,7 @@ class HomeLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "HomeLock":
+    def __enter__(self) -> HomeLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

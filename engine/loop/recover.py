@@ -44,8 +44,9 @@ def reconcile_batches(ctx: Context, config_key: str) -> int:
             if get_shard(s, sha) is None:
                 missing.append((bid, sha))
     if missing:
-        aggregate_jsonl_to_db(ctx.db, [ShardSource(fetch_object(ctx.store, sha, ctx.cache_dir, "shard.jsonl.zst"), sha,
-                                                   f"{ctx.store.url}#{sha}", f"selfplay:{bid}") for bid, sha in missing])
+        aggregate_jsonl_to_db(ctx.db, [
+            ShardSource(fetch_object(ctx.store, sha, ctx.cache_dir, "shard.jsonl.zst"), sha, f"{ctx.store.url}#{sha}",
+                        f"selfplay:{bid}") for bid, sha in missing])
     return len(missing)
 
 

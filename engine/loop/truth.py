@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .artifacts import fetch_object
@@ -101,7 +101,7 @@ def _record_database(store, instance: str, expected=None) -> None:
     mid = store.put_manifest(Manifest.build("pipeline-database", [], {"instance": instance}))
     try:
         store.swap_pointer(DB_RECORD, mid, expected=expected,
-                           metadata={"recorded": datetime.now(timezone.utc).isoformat()})
+                           metadata={"recorded": datetime.now(UTC).isoformat()})
     except PointerConflict:
         pass  # recorded by another process first; check_pipeline compares it
 
@@ -149,8 +149,8 @@ class RebuildReport:
     champion_moves: int
 
     def summary(self) -> str:
-        return (f"{self.shards} shards ({self.games_inserted} new games), {self.datasets} datasets, {self.models} models, "
-                f"{self.promotions} promotion decisions, {self.champion_moves} champion moves")
+        return (f"{self.shards} shards ({self.games_inserted} new games), {self.datasets} datasets, "
+                f"{self.models} models, {self.promotions} promotion decisions, {self.champion_moves} champion moves")
 
 
 def _pointers(store, prefix: str):
@@ -209,8 +209,16 @@ def _rebuild_datasets(ctx) -> int:
 
 
 def _rebuild_models(ctx) -> int:
-    from engine.db import (ModelRow, TrainingRunRow, finish_training_run, get_dataset, get_model, get_training_run,
-                           register_model, start_training_run)
+    from engine.db import (
+        ModelRow,
+        TrainingRunRow,
+        finish_training_run,
+        get_dataset,
+        get_model,
+        get_training_run,
+        register_model,
+        start_training_run,
+    )
 
     from .artifacts import load_model
 
@@ -248,7 +256,7 @@ def _rebuild_models(ctx) -> int:
                 encoder_version=ident.encoder_version, config_key=ck.meta.config_key, arch=ck.net.arch.to_dict(),
                 parent_model_id=parent if parent in found else None, dataset_id=did, training_run_id=run or None,
                 checkpoint_uri=f"manifests/{found[model_id]}.json",
-                created_at=datetime.fromtimestamp(ck.meta.created_at, timezone.utc) if ck.meta.created_at else None))
+                created_at=datetime.fromtimestamp(ck.meta.created_at, UTC) if ck.meta.created_at else None))
             n += 1
 
     for model_id in sorted(found):

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 
 from engine.config import config_from_dict
-from engine.loop.identity import (config_diff, config_fingerprint, generation_seed, plan_batches, selfplay_batch_id,
-                                  stage_config, training_run_id)
+from engine.loop.identity import (
+    config_diff,
+    config_fingerprint,
+    generation_seed,
+    plan_batches,
+    selfplay_batch_id,
+    stage_config,
+    training_run_id,
+)
 
 
 def _cfg(**sections):

@@ -46,7 +46,7 @@ class Home:
         self.home = root / "home"
         self.config = root / "cfg.yaml"
 
-    def write(self) -> "Home":
+    def write(self) -> Home:
         self.home.mkdir(parents=True, exist_ok=True)
         self.config.write_text(yaml.safe_dump({"home": str(self.home), **CONFIG}))
         return self
@@ -103,8 +103,7 @@ class Home:
 
 def _state(home: Home) -> dict:
     """What the pipeline holds, from the store and the database."""
-    from engine.db import count_games, current_champion, list_datasets, list_models, list_training_runs, \
-        pointer_history
+    from engine.db import count_games, current_champion, list_datasets, list_models, list_training_runs, pointer_history
 
     ctx = home.ctx()
     try:
