@@ -65,7 +65,7 @@ SLOW_FIXTURES = {
     "server": "a `prefect server start` process",
 }
 
-# node id (without parameters: every variant) -> why it is slow (times measured on a busy 2-core
+# node id (with parameters: that variant; without: every variant) -> why it is slow (times measured on a busy 2-core
 # machine with --durations; see README, "Quick start")
 SLOW_TESTS = {
     "tests/game/test_properties.py::test_random_games_big_boards": "complete games on the big boards (25-100 s each)",
@@ -109,9 +109,9 @@ SLOW_TESTS = {
 
 
 def _slow_reason(item) -> str | None:
-    base = item.nodeid.split("[", 1)[0]
-    if base in SLOW_TESTS:
-        return SLOW_TESTS[base]
+    for key in (item.nodeid, item.nodeid.split("[", 1)[0]):  # one variant, or every variant
+        if key in SLOW_TESTS:
+            return SLOW_TESTS[key]
     for name in getattr(item, "fixturenames", ()):
         if name in SLOW_FIXTURES:
             return SLOW_FIXTURES[name]

@@ -29,7 +29,7 @@ def test_every_slow_entry_names_a_test_that_exists():
     assert conf.SLOW_TESTS and conf.SLOW_FIXTURES
     stale = []
     for node_id, why in conf.SLOW_TESTS.items():
-        path, _, name = node_id.partition("::")
+        path, _, name = node_id.split("[", 1)[0].partition("::")
         assert why.strip() and name.startswith("test_"), node_id
         if not (ROOT / path).is_file() or name not in _functions(ROOT / path):
             stale.append(node_id)
@@ -50,11 +50,13 @@ class _Item:
 def test_the_hook_marks_listed_tests_every_variant_and_server_fixtures():
     conf = _suite_conftest()
     listed = next(iter(conf.SLOW_TESTS))
+    conf.SLOW_TESTS["tests/x/test_y.py::test_param[big]"] = "one variant only"
     items = [_Item(listed), _Item(listed + "[a-1]"), _Item("tests/x/test_y.py::test_fast", ["tmp_path"]),
              _Item("tests/x/test_y.py::test_server", ["tmp_path", "prefect_server"]),
-             _Item(listed.replace("::", "::x") + "_other")]
+             _Item(listed.replace("::", "::x") + "_other"), _Item("tests/x/test_y.py::test_param[big]"),
+             _Item("tests/x/test_y.py::test_param[small]")]
     conf.pytest_collection_modifyitems(None, items)
-    assert [bool(i.markers) for i in items] == [True, True, False, True, False]
+    assert [bool(i.markers) for i in items] == [True, True, False, True, False, True, False]
     assert all(m == ["slow"] for i in items for m in [i.markers] if m)
 
 
