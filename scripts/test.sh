@@ -7,4 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
+# Bytecode caches on: with PYTHONDONTWRITEBYTECODE set (some images set it) every run recompiles the
+# project and re-rewrites every test module and pytest plugin package (hypothesis) from source:
+# collection took 10 s of CPU instead of 4.
+unset PYTHONDONTWRITEBYTECODE
 exec "$ROOT/.venv/bin/python" -m pytest -n 2 "$@"
