@@ -51,6 +51,7 @@ def test_a_plan_continues_at_its_first_unpublished_batch(ctx):
     assert first_unpublished(ctx, "square8_2p", **(kw | {"seed": 8})) == 0
 
 
+@pytest.mark.slow
 def test_a_dataset_is_pending_until_its_candidate_is_decided(ctx):
     run_selfplay(ctx, "square8_2p", 6, seed=3000)
     assert pending_dataset(ctx, "square8_2p") is None  # no dataset yet
