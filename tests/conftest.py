@@ -105,6 +105,19 @@ SLOW_TESTS = {
     "tests/bench/test_export_bench.py::test_export_bench_last_line_is_json": "the export benchmark (10 s)",
     "tests/viewer/test_game.py::test_save_game_writes_frames_and_page": "renders every frame of a game (15 s)",
     "tests/viewer/test_game.py::test_load_game_record_through_database_and_store": "ingests games first (14 s)",
+    "tests/nn/test_actions.py::test_unique_indices_and_round_trip": "every legal move of many positions, 12 configs "
+        "(5-15 s each)",
+    "tests/nn/test_evaluator.py::test_priors_are_the_softmax_of_the_legal_logits": "many positions through a network (32 s)",
+    "tests/nn/test_evaluator.py::test_network_search_players_play_every_config": "network search games, 12 configs",
+    "tests/loop/test_stages.py::test_promotion_row_matches_its_match_rows_and_status_shows_the_rating":
+        "trains and promotes (210 s)",
+    "tests/evaluation/test_promotion.py::test_real_network_evaluators": "SPRT games between networks (23 s)",
+    "tests/players/test_lockstep.py::test_workers_with_the_network_play_the_same_games": "worker processes with "
+        "a network (79 s)",
+    "tests/players/test_lockstep.py::test_same_games_as_play_match": "a match played twice (12 s)",
+    "tests/players/test_lockstep.py::test_workers_play_the_same_games_as_one_process": "worker processes (10 s)",
+    "tests/players/test_mcts.py::test_gumbel_selection_equals_its_definition[network]": "a network search (31 s)",
+    "tests/players/test_heuristic.py::test_v2_beats_random_fixed_seed": "a match against random (9 s)",
 }
 
 
