@@ -109,6 +109,7 @@ SLOW_TESTS = {
         "(5-15 s each)",
     "tests/nn/test_evaluator.py::test_priors_are_the_softmax_of_the_legal_logits": "many positions through a network (32 s)",
     "tests/nn/test_evaluator.py::test_network_search_players_play_every_config": "network search games, 12 configs",
+    "tests/nn/test_evaluator.py::test_temperature_flattens": "many evaluations at several temperatures (67 s)",
     "tests/loop/test_stages.py::test_promotion_row_matches_its_match_rows_and_status_shows_the_rating":
         "trains and promotes (210 s)",
     "tests/evaluation/test_promotion.py::test_real_network_evaluators": "SPRT games between networks (23 s)",
