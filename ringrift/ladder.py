@@ -158,7 +158,9 @@ def register(ctx, roster) -> None:
 
 
 def plot_ladder(report, path: str | Path) -> Path:
-    """Elo with 95% error bars: the anchors, then the champions and their raw policies by generation."""
+    """Elo with 95% error bars: the anchors, then the champions and their raw policies by generation;
+    when heuristic_v2 is on the ladder, a second panel with each player's difference to it and the
+    interval of that difference (much narrower: the absolute intervals carry the link to random)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -167,29 +169,36 @@ def plot_ladder(report, path: str | Path) -> Path:
     anchors = sorted((r for r in report.rows if r.player.role == "anchor"), key=lambda r: r.elo)
     gens = sorted({r.player.generation for r in report.rows if r.player.generation is not None})
     labels = [r.player.name for r in anchors] + [f"gen {g}" for g in gens]
-    fig = Figure(figsize=(max(6.0, 0.6 * len(labels) + 2.5), 4.5))
-    ax = fig.add_subplot(1, 1, 1)
+    relative = any(r.vs_ref is not None for r in report.rows)
+    fig = Figure(figsize=(max(6.0, 0.6 * len(labels) + 2.5), 7.5 if relative else 4.5))
+    axes = [fig.add_subplot(2 if relative else 1, 1, k + 1) for k in range(2 if relative else 1)]
+    series = [("anchor", "0.4", "anchors")] + [("champion", "tab:blue", "champion (search)"),
+                                               ("policy", "tab:orange", "raw policy")]
 
-    def bars(rows, xs, **kw):
-        if rows:
-            ax.errorbar(xs, [r.elo for r in rows], yerr=[1.96 * r.stderr for r in rows], fmt="o", capsize=4, **kw)
+    def x_of(r) -> float:
+        if r.player.role == "anchor":
+            return float(anchors.index(r))
+        return len(anchors) + gens.index(r.player.generation) + (0.12 if r.player.role == "policy" else 0.0)
 
-    bars(anchors, list(range(len(anchors))), color="0.4", label="anchors")
-    x0 = len(anchors)
-    for role, colour, name in (("champion", "tab:blue", "champion (search)"), ("policy", "tab:orange", "raw policy")):
-        rows = sorted((r for r in report.rows if r.player.role == role and r.player.generation is not None),
-                      key=lambda r: r.player.generation)
-        bars(rows, [x0 + gens.index(r.player.generation) + (0.12 if role == "policy" else 0.0) for r in rows],
-             color=colour, label=name)
-    for r in anchors:
-        if r.player.spec.kind == "heuristic" and r.player.spec.profile == "heuristic_v2":
-            ax.axhline(r.elo, color="0.7", lw=0.8, ls="--")
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylabel("Elo (random = 0), 95% interval")
-    ax.set_title(f"Strength ladder {report.config_key} ({report.games} games)")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+    for k, ax in enumerate(axes):
+        for role, colour, name in series:
+            rows = [r for r in report.rows if r.player.role == role and (role == "anchor" or r.player.generation)]
+            if k == 1:
+                rows = [r for r in rows if r.vs_ref is not None]
+            if not rows:
+                continue
+            ys = [r.elo if k == 0 else r.vs_ref[0] for r in rows]
+            err = [1.96 * r.stderr if k == 0 else r.vs_ref[1] for r in rows]
+            ax.errorbar([x_of(r) for r in rows], ys, yerr=err, fmt="o", capsize=4, color=colour, label=name)
+        for r in anchors:
+            if r.player.spec.kind == "heuristic" and r.player.spec.profile == "heuristic_v2":
+                ax.axhline(r.elo if k == 0 else 0.0, color="0.7", lw=0.8, ls="--")
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=30, ha="right")
+        ax.set_ylabel("Elo (random = 0), 95% interval" if k == 0 else "Elo minus heuristic_v2, 95% interval")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="best", fontsize="small")
+    axes[0].set_title(f"Strength ladder {report.config_key} ({report.games} games)")
     fig.tight_layout()
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
