@@ -16,7 +16,8 @@ split changes the wall time only (``tests/players/test_workers.py``).
 
 Processes are forked (no pickling of the players or networks: the children inherit them), and each
 child limits PyTorch to one thread: the workers are what use the cores. Where ``fork`` does not
-exist (Windows) the games run in this process. An exception in a child is raised here as a
+exist (Windows), or once this process has initialised CUDA (a forked child cannot use it; on a GPU
+the batching across games is what pays), the games run in this process. An exception in a child is raised here as a
 ``WorkerError`` carrying the child's traceback; a child that dies without a word is reported with
 its exit code.
 """
@@ -51,6 +52,12 @@ def resolve_workers(workers: int | None) -> int:
     return int(workers)
 
 
+def _cuda_in_use() -> bool:
+    """A forked child cannot use its parent's CUDA context; the GPU batches the games anyway."""
+    torch = sys.modules.get("torch")
+    return torch is not None and torch.cuda.is_initialized()
+
+
 def _child(job, indices, conn) -> None:
     try:
         if "torch" in sys.modules:
@@ -81,7 +88,7 @@ def split_games(job: Callable[[Sequence[int], Callable[[int, Any], None]], Any],
         if on_item is not None:
             on_item(index, item)
 
-    if workers == 1 or "fork" not in mp.get_all_start_methods():
+    if workers == 1 or "fork" not in mp.get_all_start_methods() or _cuda_in_use():
         return_value = job(list(range(games)), take)
         return items, [return_value]
     ctx = mp.get_context("fork")

@@ -124,14 +124,14 @@ def test_gumbel_selection_equals_its_definition(kind):
     else:
         ev = HeuristicEvaluator()
     checked = 0
-    for s in decision_positions(n=40, seed=9)[::8]:
+    for s in decision_positions(n=40, seed=9)[::16]:
         for c_visit in (50.0, 0.5):
             tree = Tree(ev, 1.5, "gumbel", c_visit=c_visit)
             root = Node(s.clone(), legal_moves(s))
             root.N, root.W = 1, list(tree.evaluate(root))
-            for _ in range(48):
+            for _ in range(32):
                 for nd in _tree_nodes(root):
                     assert tree.select_gumbel(nd) == tree.select_gumbel_reference(nd)
                     checked += 1
                 tree.simulate(root)
-    assert checked > 1000
+    assert checked > 300
