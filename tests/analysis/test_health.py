@@ -220,11 +220,22 @@ def test_scheduled_deployments_from_a_real_server(prefect_server):
                 schedule=IntervalSchedule(interval=timedelta(hours=1)), active=False)])
 
     asyncio.run(make())
-    with PrefectGateway(30) as gw:
-        got = {s.deployment: s for s in gw.scheduled_deployments()}
+    try:
+        with PrefectGateway(30) as gw:
+            got = {s.deployment: s for s in gw.scheduled_deployments()}
+    finally:  # the session's server runs no scheduler: leave no schedule for the other tests to judge
+        _delete_deployments("health-sched-test/every-hour", "health-sched-test/inactive")
     assert "health-sched-test/every-hour" in got and "health-sched-test/inactive" not in got
     s = got["health-sched-test/every-hour"]
     assert s.schedules == 1 and not s.paused and s.updated is not None
+
+
+def _delete_deployments(*names: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as c:
+        for n in names:
+            c.delete_deployment(c.read_deployment_by_name(n).id)
 
 
 @pytest.mark.slow
@@ -249,13 +260,21 @@ def test_health_command_on_a_real_server_with_an_overdue_run(prefect_server, his
             fid = await c.create_flow_from_name("health-overdue-test")
             did = await c.create_deployment(fid, "hourly", tags=["ringrift"], schedules=[DeploymentScheduleCreate(
                 schedule=IntervalSchedule(interval=timedelta(hours=1)), active=True)])
-            await c.create_flow_run_from_deployment(
+            fr = await c.create_flow_run_from_deployment(
                 did, state=Scheduled(scheduled_time=utcnow() - timedelta(hours=2)))
+            return fr.id
 
-    asyncio.run(make())
-    p = subprocess.run([sys.executable, "-m", "ringrift", "health", "--config", str(history.config_path), "--json"],
-                       env={**os.environ, "PREFECT_API_URL": prefect_server}, capture_output=True, text=True,
-                       timeout=600)
+    run_id = asyncio.run(make())
+    try:
+        p = subprocess.run([sys.executable, "-m", "ringrift", "health", "--config", str(history.config_path), "--json"],
+                           env={**os.environ, "PREFECT_API_URL": prefect_server}, capture_output=True, text=True,
+                           timeout=600)
+    finally:  # the other tests of this session's server expect no overdue run
+        from prefect.states import Cancelled
+
+        with get_client(sync_client=True) as c:
+            c.set_flow_run_state(run_id, Cancelled(), force=True)
+        _delete_deployments("health-overdue-test/hourly")
     assert p.returncode == 1, p.stderr
     rep = json.loads(p.stdout)
     sched = next(c for c in rep["checks"] if c["name"] == "scheduler")

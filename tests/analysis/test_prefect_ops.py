@@ -29,7 +29,8 @@ def server_state(prefect_server):
         c.send_worker_heartbeat("gpu", "hx-gpu1")
         fid = c.create_flow_from_name("selfplay")
         dep = c.create_deployment(flow_id=fid, name="ops-test", work_pool_name="cpu", tags=["ringrift"])
-        late = c.create_flow_run_from_deployment(dep, state=Scheduled(scheduled_time=utcnow() - timedelta(hours=1)),
+        # 20 min late: late for the health check (300 s) and the watchdog (900 s), not yet overdue (1800 s)
+        late = c.create_flow_run_from_deployment(dep, state=Scheduled(scheduled_time=utcnow() - timedelta(minutes=20)),
                                                  tags=["ringrift"])
         running = c.create_flow_run_from_deployment(dep, state=Running(), tags=["ringrift"])
     return {"late": str(late.id), "running": str(running.id)}
@@ -52,6 +53,7 @@ def test_health_snapshot_against_the_server(history, server_state):
     row = next(r for r in rep.runs if r.deployment == "selfplay/ops-test")
     assert row.late >= 1 and row.running >= 1
     assert checks["runs"].status == "warn" and rep.ok  # warnings only
+    assert checks["scheduler"].status == "ok"  # late, not overdue; the deployment has no schedule
 
 
 def test_health_cli_json_against_the_server(history, server_state, capsys):
