@@ -41,10 +41,14 @@ def test_a_coordinator_cli_goes_through_the_deployment(deployed, forge, monkeypa
     assert fr.parameters["games"] == 2 and fr.state.is_scheduled()  # a worker would run it
 
 
-def test_health_and_analysis_flows(prefect_server, forge):
+def test_health_and_analysis_flows(prefect_server, make_forge):
     from flows.analysis import analysis_flow
     from flows.health import health_flow
     from flows.selfplay import selfplay_flow
+
+    # the test server runs no scheduler: a session longer than ops.health.overdue_after_seconds
+    # would (rightly) find its deployed schedules without runs, so judge them after a day here
+    make_forge(ops={"health": {"overdue_after_seconds": 86400}})
 
     selfplay_flow(config_key="square8_2p", games=2, engine="heuristic", seed=2, chain=False)
     rows = health_flow()
