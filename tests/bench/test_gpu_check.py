@@ -94,3 +94,46 @@ def test_gpu_check_refuses_cuda_without_a_gpu():
                        timeout=300)
     assert p.returncode == 1 and "no CUDA GPU" in p.stderr
     assert json.loads(p.stdout.strip().splitlines()[-1])["errors"] == ["no CUDA GPU"]
+
+
+def _gpu_check_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "bench" / "gpu_check.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_cuda_only_tests_are_found_by_their_skip_condition(tmp_path):
+    gc = _gpu_check_module()
+    (tmp_path / "tests" / "a").mkdir(parents=True)
+    (tmp_path / "tests" / "a" / "test_one.py").write_text(
+        "import pytest, torch\n"
+        "@pytest.mark.skipif(not torch.cuda.is_available(), reason='gpu')\n"
+        "def test_gpu():\n    pass\n"
+        "@pytest.mark.parametrize('device', ['cuda', 'cpu'])\n"  # names cuda but runs anywhere
+        "def test_both(device):\n    pass\n"
+        "def test_cpu():\n    pass\n")
+    (tmp_path / "tests" / "a" / "test_two.py").write_text(
+        "import pytest, torch\npytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='gpu')\n"
+        "def test_x():\n    pass\ndef helper():\n    pass\n")
+    assert gc.cuda_only_tests(tmp_path) == [("tests.a.test_one", "test_gpu"), ("tests.a.test_two", "test_x")]
+    # the repository's own: at least the CUDA autocast test
+    assert ("tests.nn.test_inference", "test_cuda_autocast_close_to_cpu") in gc.cuda_only_tests(ROOT)
+
+
+def test_stand_in_pytest_runs_plain_tests_and_reports_failures():
+    gc = _gpu_check_module()
+    fake = gc._stand_in_pytest()
+    with fake.raises(ValueError, match="bad"):
+        raise ValueError("bad input")
+    with pytest.raises(AssertionError, match="DID NOT RAISE"):
+        with fake.raises(ValueError):
+            pass
+    assert fake.mark.skipif(True, reason="x")(len) is len and fake.mark.slow(len) is len
+    rows = gc.run_tests([("tests.nn.test_inference", "test_large_requests_are_split"),
+                         ("tests.bench.test_gpu_check", "test_cuda_only_tests_are_found_by_their_skip_condition")],
+                        use_pytest=False, root=ROOT, timeout=300)
+    assert rows[0]["ok"] is True
+    assert rows[1]["ok"] is None and "needs fixtures" in rows[1]["error"]  # reported, not run
