@@ -255,10 +255,14 @@ def run(args: argparse.Namespace) -> int:
             pairs = ", ".join(f"{p.a.name} v {p.b.name}" for p in plan)
             log(f"  round {k + 1}: {games} games ({pairs}) [{time.perf_counter() - t0:.0f} s]")
 
-        res = run_ladder(ck, roster, play, records=records, timings=timings,
-                         evaluators=EvaluatorCache(_model_loader(ctx)),
-                         on_game=lambda rec, tm: store_game(ctx, rec, tm), on_round=on_round,
-                         elo=get_elo_service(cfg).settings)
+        try:
+            res = run_ladder(ck, roster, play, records=records, timings=timings,
+                             evaluators=EvaluatorCache(_model_loader(ctx)),
+                             on_game=lambda rec, tm: store_game(ctx, rec, tm), on_round=on_round,
+                             elo=get_elo_service(cfg).settings)
+        except LookupError as e:  # a champion whose checkpoint the store or registry cannot give
+            print(f"ladder: {e}", file=sys.stderr)
+            return 1
     finally:
         ctx.close()
     rep = res.report
