@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 _created: set[tuple[str, str]] = set()
 _lock = threading.Lock()

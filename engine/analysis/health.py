@@ -159,7 +159,8 @@ class HealthReport:
     def format(self) -> str:
         now = self.checked_at
         gpus = f" ({self.host_gpus} GPU{'s' if self.host_gpus != 1 else ''})" if self.host_gpus else ""
-        parts = [f"ringrift health · {now:%Y-%m-%d %H:%M:%S} UTC · host {self.host}{gpus} · config {self.config_source}",
+        parts = [f"ringrift health · {now:%Y-%m-%d %H:%M:%S} UTC · host {self.host}{gpus} · "
+                 f"config {self.config_source}",
                  text_table(["check", "status", "detail"], [[c.name, c.status.upper() if c.status == FAIL else c.status,
                                                               c.detail] for c in self.checks], align="lll")]
         wrows = []

@@ -28,8 +28,8 @@ def _deploy(url: str, *args: str) -> dict:
 
     env = {**os.environ, "PREFECT_API_URL": url, "RINGRIFT_CONFIG_PATH": str(DEFAULT_CONFIG_PATH),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    p = subprocess.run([sys.executable, "-m", "ringrift", "deploy", "--workdir", "/opt/ringrift-forge", "--json", *args],
-                       env=env, capture_output=True, text=True, timeout=600)
+    cmd = [sys.executable, "-m", "ringrift", "deploy", "--workdir", "/opt/ringrift-forge", "--json", *args]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])
 
@@ -38,7 +38,6 @@ def _objects(url: str) -> int:
     import asyncio
 
     from prefect.client.orchestration import get_client
-
     from prefect.client.schemas.sorting import AutomationSort, DeploymentSort
 
     async def count():  # explicit sorts and limits: the pinned server rejects null ones (issue 12, part 2)

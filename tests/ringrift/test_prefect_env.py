@@ -56,8 +56,8 @@ def test_the_cli_sets_the_timeout_before_prefect_reads_its_settings(tmp_path):
                        text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert "timeout 300" in p.stdout
-    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_clean_env(tmp_path, **{EPHEMERAL_TIMEOUT_ENV: "77"}),
-                       capture_output=True, text=True, timeout=300)
+    env = _clean_env(tmp_path, **{EPHEMERAL_TIMEOUT_ENV: "77"})
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert "timeout 77" in p.stdout, p.stderr
 
 
