@@ -281,8 +281,11 @@ def flush_events(timeout: float) -> bool:
 
     from prefect.events.worker import EventsWorker
 
-    with EventsWorker._instance_cache_lock:  # only an existing worker: instance() would start one
-        workers = list(EventsWorker._instances.values())
+    try:  # only an existing worker (instance() would start one); private names: another Prefect may lack them
+        with EventsWorker._instance_cache_lock:
+            workers = [w for w in EventsWorker._instances.values() if isinstance(w, EventsWorker)]
+    except AttributeError:
+        return False
     done = threading.Event()
 
     def wait() -> None:
