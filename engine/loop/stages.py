@@ -562,8 +562,15 @@ def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id:
                          f"this code {ENCODER_VERSION!r}")
     champ = champion(ctx, config_key)
     current = champ[0] if champ else None
-    done = next((p for p in earlier if p.champion_model_id == current
-                 or (p.decision == "promote" and current == model_id)), None)
+    ptr = ctx.store.read_pointer(champion_pointer_name(config_key))
+    moved_by = ptr.metadata.get("run_id") if ptr is not None else None
+
+    def decided(p) -> bool:
+        if current == model_id:  # champion by this very decision (a rerun after the pointer moved)
+            return p.decision == "promote" and p.promotion_id == moved_by
+        return p.champion_model_id == current  # tested against the present champion already
+
+    done = next((p for p in earlier if decided(p)), None)
     if done is not None:
         return _finish_promotion(ctx, done, time.perf_counter() - t0)
     if current == model_id:
