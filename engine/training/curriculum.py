@@ -378,12 +378,19 @@ class StageResult:
     transfer: TransferReport | None = None
 
     def to_json(self) -> dict:
-        r = asdict(self.result)
-        r = {k: (str(v) if isinstance(v, Path) else v) for k, v in r.items()}
-        r["val_history"] = list(self.result.val_history)
+        r = {k: _plain(v) for k, v in asdict(self.result).items()}
         return {"name": self.name, "index": self.index, "run_dir": str(self.run_dir), "sources": list(self.sources),
                 "config_key": self.config_key, "init": self.init, "skipped": self.skipped, "result": r,
                 "transfer": self.transfer.to_json() if self.transfer else None}
+
+
+def _plain(v: Any) -> Any:
+    """JSON-ready: paths as strings, tuples as lists (``TrainResult.val_chunks`` holds paths)."""
+    if isinstance(v, Path):
+        return str(v)
+    if isinstance(v, (tuple, list)):
+        return [_plain(x) for x in v]
+    return v
 
 
 @dataclass(frozen=True)
