@@ -110,6 +110,17 @@ SLOW_TESTS = {
     "tests/nn/test_evaluator.py::test_priors_are_the_softmax_of_the_legal_logits": "many positions through a network (32 s)",
     "tests/nn/test_evaluator.py::test_network_search_players_play_every_config": "network search games, 12 configs",
     "tests/nn/test_evaluator.py::test_temperature_flattens": "many evaluations at several temperatures (67 s)",
+    "tests/nn/test_evaluator.py::test_cache_serves_repeats_with_identical_answers": "network evaluations (25 s)",
+    "tests/nn/test_evaluator.py::test_answers_do_not_depend_on_the_batch": "network evaluations (24 s)",
+    "tests/nn/test_evaluator.py::test_finished_games_get_exact_values_without_the_network": "plays games out (14 s)",
+    "tests/nn/test_evaluator.py::test_make_player_from_a_checkpoint": "games with a network player (10 s)",
+    "tests/nn/test_network.py::test_it_learns_a_fixed_batch": "trains until the loss falls (31 s)",
+    "tests/nn/test_inference.py::test_small_batches_are_padded_so_outputs_do_not_depend_on_the_batch":
+        "compiled inference at every batch size (9 s)",
+    "tests/players/test_policy_player.py::test_lockstep_batches_every_game_and_matches_play_match":
+        "a match played twice with a network (22 s)",
+    "tests/training/test_curriculum.py::test_a_stage_on_another_board_starts_from_a_transfer": "two stages trained",
+    "tests/training/test_curriculum.py::test_base_init_and_foreign_run_dir": "two stages trained",
     "tests/loop/test_stages.py::test_promotion_row_matches_its_match_rows_and_status_shows_the_rating":
         "trains and promotes (210 s)",
     "tests/evaluation/test_promotion.py::test_real_network_evaluators": "SPRT games between networks (23 s)",
