@@ -1,6 +1,7 @@
 """`ringrift health`: one snapshot of the whole system (``engine.analysis.health_snapshot``).
 
-    ringrift health                  # table: Prefect server, pools/workers, runs, store, database, disk, champions
+    ringrift health                  # table: Prefect server, pools/workers, runs, scheduler, store, database, disk,
+                                     # champions (a run overdue or a schedule without runs: UNHEALTHY)
     ringrift health --json           # for machines (one JSON object)
     PREFECT_API_URL=http://prefect:4200/api ringrift health --strict
 
