@@ -121,6 +121,11 @@ SLOW_TESTS = {
         "a match played twice with a network (22 s)",
     "tests/training/test_curriculum.py::test_a_stage_on_another_board_starts_from_a_transfer": "two stages trained",
     "tests/training/test_curriculum.py::test_base_init_and_foreign_run_dir": "two stages trained",
+    "tests/ringrift/test_bad_input.py::test_bad_input_is_one_line": "about 50 `ringrift` processes (40 s of CPU)",
+    "tests/ringrift/test_health.py::test_health_prints_no_password_of_the_database_url": "`ringrift health` "
+        "processes waiting on unreachable databases (5-10 s each)",
+    "tests/ringrift/test_prefect_env.py::test_the_cli_sets_the_timeout_before_prefect_reads_its_settings":
+        "a `ringrift` process importing Prefect (9 s)",
     "tests/loop/test_stages.py::test_promotion_row_matches_its_match_rows_and_status_shows_the_rating":
         "trains and promotes (210 s)",
     "tests/evaluation/test_promotion.py::test_real_network_evaluators": "SPRT games between networks (23 s)",
