@@ -617,7 +617,7 @@ FOREIGN_FIELD_TYPES: dict[type, dict[str, Any]] = {
     WatchdogSettings: {
         "interval_seconds": Count, "stuck_action": Annotated[str, OneOf(*STUCK_ACTIONS)],
         "late_action": Annotated[str, OneOf(*LATE_ACTIONS)], "heartbeat_timeout_seconds": NonNegInt,
-        "late_after_seconds": Count, "default_timeout_seconds": Count, "timeouts": Mapping[str, Count],
+        "late_after_seconds": Count,
         "backoff_seconds": NonNegInt, "max_actions_per_run": NonNegInt, "max_actions_per_hour": NonNegInt,
         "state_file": NonEmpty,
     },
