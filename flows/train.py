@@ -49,4 +49,10 @@ def train_flow(config_key: str = "square8_2p", dataset_id: str | None = None, ru
     ``init``: champion (fine-tune the champion; scratch when there is none) or scratch. Emits
     ``ringrift.candidate.trained``."""
     guard_crash_retries()
-    return train_stage(config_key, dataset_id, run_id, init, force, chain)
+    # A rerun of this flow run (crash retry, `prefect flow-run retry`) skips the threshold check:
+    # its first attempt passed it, and an export it finished already counts those games as used,
+    # so the check would now say "nothing to train" and the candidate would never come.
+    from prefect.runtime import flow_run
+
+    rerun = (flow_run.run_count or 0) > 1
+    return train_stage(config_key, dataset_id, run_id, init, force or rerun, chain)

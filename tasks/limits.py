@@ -14,6 +14,12 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
+# A slot's lease on the server; its holder renews it well before it ends. A worker killed with
+# SIGKILL renews nothing, and the retried run waits until the server takes the slot back: Prefect's
+# default of 300 s kept a crash-retried training waiting 5 minutes, 60 s is before the zombie
+# automation (orchestration.zombie_seconds, 180 s) has even rescheduled the run.
+LEASE_SECONDS = 60.0
+
 _created: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
@@ -58,7 +64,7 @@ def stage_limit(name: str, limit: int = 1) -> Iterator[None]:
         with _file_slot(name, limit):
             yield
         return
-    with concurrency(name, occupy=1, strict=False):
+    with concurrency(name, occupy=1, strict=False, lease_duration=LEASE_SECONDS):
         yield
 
 

@@ -2,13 +2,13 @@
 
 ``generation_with_a_killed_worker``: one generation of square8 2p through real workers, chained by
 the automations of ``ringrift deploy`` (selfplay -> train -> gauntlet -> promote), with the GPU-pool
-worker killed with SIGKILL in the middle of the training: the zombie automation marks the run
+worker killed with SIGKILL in the middle of the training (after the export, once the training
+run is in the database): the zombie automation marks the run
 Crashed, the crash automation reschedules it, a new worker finishes it, the chain goes on.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from .processes import wait_for
@@ -54,6 +54,19 @@ def final_run(name: str, what: str, logs) -> object:
     return fr
 
 
+def training_status(p, ck: str = "square8_2p") -> str | None:
+    """The status of the pipeline's training run of ``ck`` (None before there is one)."""
+    from engine.db import list_training_runs
+
+    ctx = p.open()
+    try:
+        with ctx.db.session(write=False) as s:
+            runs = list_training_runs(s, ck)
+    finally:
+        ctx.close()
+    return runs[0].status if runs else None
+
+
 @dataclass
 class GenerationRun:
     pipeline: object
@@ -77,9 +90,12 @@ def generation_with_a_killed_worker(p) -> GenerationRun:
         return runs[0] if runs and runs[0].state and runs[0].state.is_running() else None
 
     train = wait_for(training_running, timeout=STAGE_TIMEOUT, what=f"a running train/square8-2p run\n{p.logs()}")
-    time.sleep(3.0)  # into the stage: export or training under way
-    assert not read_run(train.id).state.is_final(), "the training ended before the worker could be killed"
+    # the hardest moment: the export is done (its games count as used) and the training has begun
+    status = wait_for(lambda: training_status(p), timeout=STAGE_TIMEOUT, every=0.5,
+                      what=f"the training run in the database\n{p.logs()}")
     killed = gpu.kill9()
+    assert status == "running" and not read_run(train.id).state.is_final(), \
+        f"the training ended ({status}) before the worker could be killed"
     gpu.proc.wait(timeout=30)
 
     def rescheduled():
