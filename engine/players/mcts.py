@@ -34,6 +34,7 @@ from typing import Generator
 from engine.game import GameState, Move, apply_in_place, legal_moves
 
 from .base import Player, SearchStats
+from .gc_pause import relaxed_gc
 from .evaluator import Evaluation, Evaluator, HeuristicEvaluator, absolute_values, seat_values, terminal_values
 
 LOG_FLOOR = -1e9
@@ -189,7 +190,7 @@ class Tree:
                 best_u = sel[1]
             else:
                 if sel[2] is None:
-                    sel[2] = sorted(range(len(priors)), key=lambda i: (-priors[i], i))
+                    sel[2] = sorted(range(len(priors)), key=priors.__getitem__, reverse=True)  # stable: ties by index
                 for i in sel[2]:
                     c = kids[i]
                     if c is None or not c.N:
@@ -339,12 +340,13 @@ def improved_policy(node: Node, c_visit: float, c_scale: float) -> list[float]:
 
 def run_search(search: Generator[list[Node], list[Evaluation], Move], evaluator: Evaluator) -> Move:
     """Drive a search generator to its move, evaluating each batch of leaves it asks for."""
-    try:
-        req = next(search)
-        while True:
-            req = search.send(evaluator.evaluate([n.state for n in req], [n.moves for n in req]))
-    except StopIteration as stop:
-        return stop.value
+    with relaxed_gc():
+        try:
+            req = next(search)
+            while True:
+                req = search.send(evaluator.evaluate([n.state for n in req], [n.moves for n in req]))
+        except StopIteration as stop:
+            return stop.value
 
 
 def dirichlet(rng: random.Random, alpha: float, k: int) -> list[float]:
