@@ -78,7 +78,8 @@ SLOW_TESTS = {
     "tests/training/test_calibration.py::test_from_network_on_real_chunks": "trains a network first",
     "tests/flows/test_pipeline_timeouts.py::test_a_changed_train_timeout_reaches_the_task_the_deployment_and_the_watchdog":
         "imports the flows (Prefect, torch) in a subprocess, as a worker does",
-    "tests/storage/test_crash.py::test_sigkill_at_a_random_moment_leaves_no_half_written_state": "kills writer processes",
+    "tests/storage/test_crash.py::test_sigkill_at_a_random_moment_leaves_no_half_written_state":
+        "kills writer processes",
     "tests/storage/test_pointers.py::test_processes_racing_exactly_one_wins": "racing processes",
     "tests/data/test_export.py::test_tiny_torch_training_step": "exports, then trains (43 s)",
     "tests/data/test_export.py::test_kill_9_and_rerun": "kills an export process and reruns it",
@@ -107,7 +108,8 @@ SLOW_TESTS = {
     "tests/viewer/test_game.py::test_load_game_record_through_database_and_store": "ingests games first (14 s)",
     "tests/nn/test_actions.py::test_unique_indices_and_round_trip": "every legal move of many positions, 12 configs "
         "(5-15 s each)",
-    "tests/nn/test_evaluator.py::test_priors_are_the_softmax_of_the_legal_logits": "many positions through a network (32 s)",
+    "tests/nn/test_evaluator.py::test_priors_are_the_softmax_of_the_legal_logits":
+        "many positions through a network (32 s)",
     "tests/nn/test_evaluator.py::test_network_search_players_play_every_config": "network search games, 12 configs",
     "tests/nn/test_evaluator.py::test_temperature_flattens": "many evaluations at several temperatures (67 s)",
     "tests/nn/test_evaluator.py::test_cache_serves_repeats_with_identical_answers": "network evaluations (25 s)",

@@ -110,7 +110,8 @@ class WatchdogReport:
                 "findings": [asdict(f) for f in self.findings]}
 
     def format(self) -> str:
-        head = (f"watchdog {self.checked_at:%Y-%m-%d %H:%M:%S} UTC: {self.running} running, {self.scheduled} scheduled, "
+        head = (f"watchdog {self.checked_at:%Y-%m-%d %H:%M:%S} UTC: {self.running} running, "
+                f"{self.scheduled} scheduled, "
                 f"{self.pools} pools checked" + (" (dry run)" if self.dry_run else ""))
         if not self.findings:
             return head + "\nnothing to do"
@@ -172,7 +173,8 @@ def watchdog_pass(gateway, settings: WatchdogSettings | None = None, state: Watc
             last = beats.get(r.id)
             quiet = _since(now, last or started)
             if quiet is not None and quiet > st.heartbeat_timeout_seconds:
-                what = f"last heartbeat {_fmt_s(quiet)} ago" if last else f"no heartbeat since its start {_fmt_s(quiet)} ago"
+                what = (f"last heartbeat {_fmt_s(quiet)} ago" if last
+                        else f"no heartbeat since its start {_fmt_s(quiet)} ago")
                 kind, detail = NO_HEARTBEAT, f"{what} (limit {_fmt_s(st.heartbeat_timeout_seconds)})"
         if kind:
             findings.append(_act(gw, st, state, r, kind, detail, st.stuck_action, ts, dry_run))

@@ -325,7 +325,8 @@ def arch_for_config(arch: NetworkArch, config_key: str) -> NetworkArch:
     out = NetworkArch.for_config(board, players, channels=arch.channels, blocks=arch.blocks, se_ratio=arch.se_ratio,
                                  policy_channels=arch.policy_channels, value_hidden=arch.value_hidden)
     if out.arch_version != arch.arch_version:
-        raise CurriculumError(f"architecture version {arch.arch_version} cannot be rebuilt (this code: {out.arch_version})")
+        raise CurriculumError(f"architecture version {arch.arch_version} cannot be rebuilt "
+                              f"(this code: {out.arch_version})")
     return out
 
 
@@ -342,7 +343,8 @@ class TransferReport:
                 "copied": list(self.copied), "reinitialised": list(self.reinitialised)}
 
 
-def transfer_weights(source: Checkpoint | RingRiftNet, config_key: str, seed: int = 0) -> tuple[RingRiftNet, TransferReport]:
+def transfer_weights(source: Checkpoint | RingRiftNet, config_key: str,
+                     seed: int = 0) -> tuple[RingRiftNet, TransferReport]:
     """A network for ``config_key`` with ``source``'s tower dimensions: every tensor (weights and
     batch-norm statistics) whose name and shape match is copied, the rest keep their fresh
     initialisation from ``seed``."""
@@ -559,7 +561,8 @@ class CurriculumTrainer:
                          finished.stopped, finished.steps)
                 result, skipped = finished, True
             else:
-                weight_fn = (GenerationWeights.from_sources(p.sources, decay=st.generation_decay, min_weight=st.min_weight)
+                weight_fn = (GenerationWeights.from_sources(p.sources, decay=st.generation_decay,
+                                                            min_weight=st.min_weight)
                              if st.weighted else None)
                 log.info("curriculum: stage %d %s on %s (%s), from %s", p.index, st.name,
                          ", ".join(s.name for s in p.sources), p.config_key, desc)

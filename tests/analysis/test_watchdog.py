@@ -44,7 +44,8 @@ def test_stuck_only_after_the_runs_own_timeout_plus_margin():
 
     from engine.config import config_from_dict
 
-    orch = config_from_dict({"orchestration": {"timeouts": {"train": 1000}, "watchdog_margin_seconds": 60}}).orchestration
+    data = {"orchestration": {"timeouts": {"train": 1000}, "watchdog_margin_seconds": 60}}
+    orch = config_from_dict(data).orchestration
     limits = orch.watchdog_limits()
     assert limits["train"] == orch.flow_timeout("train") + 60
     assert all(limits[f] > t for f, t in orch.flow_timeouts().items())  # never before a run's own timeout
