@@ -15,8 +15,7 @@ from tasks.maintenance import loop_snapshot
 from tasks.selfplay import check_contracts, selfplay_batch
 from tasks.settings import flow_timeout
 
-from ._common import (asdict_small, batch_plan, check_config_key, forge_config, guard_crash_retries, run_logger,
-                      run_seed)
+from ._common import asdict_small, batch_plan, check_config_key, forge_config, guard_crash_retries, run_logger, run_seed
 
 
 def selfplay_stage(config_key: str, games: int | None = None, batch_games: int | None = None, engine: str = "auto",

@@ -13,16 +13,23 @@ import logging
 import time
 from dataclasses import asdict, dataclass, replace
 
-from engine.evaluation import PlayerSpec, RANDOM_SPEC
+from engine.evaluation import RANDOM_SPEC, PlayerSpec
 from engine.evaluation.settings import parse_config_key
 
-from .artifacts import (batch_pointer_name, champion_pointer_name, dataset_chunks, fetch_object, load_model,
-                        model_manifest_of, publish_model)
+from .artifacts import (
+    batch_pointer_name,
+    champion_pointer_name,
+    dataset_chunks,
+    fetch_object,
+    load_model,
+    model_manifest_of,
+    publish_model,
+)
 from .context import Context
 from .hooks import pause_point
+from .identity import config_fingerprint, identity, resolve_engine, selfplay_batch_id, stage_config, training_run_id
+from .identity import export_id as make_export_id
 from .truth import dataset_pointer_name, promotion_pointer_name, publish_once
-from .identity import (config_fingerprint, export_id as make_export_id, identity, resolve_engine, selfplay_batch_id,
-                       stage_config, training_run_id)
 
 log = logging.getLogger("ringrift.loop")
 
@@ -219,8 +226,8 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
         man = ctx.store.get_manifest(existing.target)
         md = man.metadata
         shard = man.entries[0]
-        from engine.db import get_shard
         from engine.data.ingest import IngestReport
+        from engine.db import get_shard
 
         with ctx.db.session(write=False) as s:
             known = get_shard(s, shard.sha256) is not None
@@ -371,8 +378,15 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
     """Train a candidate on a dataset (from the champion, or from scratch when there is none or
     ``init="scratch"``), publish it and register it. Resumable: the same ``run_id`` continues."""
     from engine.data.augment import augment
-    from engine.db import (ModelRow, TrainingRunRow, abandon_training_runs, claim_training_run, finish_training_run,
-                           register_model, start_training_run)
+    from engine.db import (
+        ModelRow,
+        TrainingRunRow,
+        abandon_training_runs,
+        claim_training_run,
+        finish_training_run,
+        register_model,
+        start_training_run,
+    )
     from engine.nn.checkpoint import load_checkpoint
     from engine.nn.network import NetworkArch
     from engine.training import TrainingRun, train
