@@ -16,6 +16,7 @@ The project's error types are matched by module and name, so this module imports
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 
@@ -77,7 +78,14 @@ def explain(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, OSError) and exc.filename is not None:
         what = exc.strerror or type(exc).__name__
         return 1, one_line(f"{exc.filename}: {what}")
+    if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+        # a full disk or quota is the machine's state, not a bug; the atomic writers raise it
+        # without a filename (their temporary file is already removed)
+        return 1, one_line(f"no space left to write: {exc.strerror or exc}")
     return None
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 class QuietKnownErrors(logging.Filter):

@@ -24,6 +24,14 @@ def test_explain_sorts_errors():
     assert explain(OSError("no file name: a bug")) is None
 
 
+def test_a_full_disk_without_a_file_name_is_one_line():
+    import errno
+
+    code, line = explain(OSError(errno.ENOSPC, "No space left on device"))
+    assert code == 1 and line == "no space left to write: No space left on device"
+    assert explain(OSError(errno.EACCES, "Permission denied")) is None  # no file name: a bug
+
+
 def test_messages_are_one_line_and_redacted():
     code, line = explain(UsageError("cannot open postgresql://u:s3cret@db/forge\n  (timeout)"))
     assert code == 2 and "\n" not in line and "s3cret" not in line and "(timeout)" in line
