@@ -168,6 +168,10 @@ def rebuild_from_store(ctx) -> RebuildReport:
     this database as its index."""
     from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
 
+    rec, inst = recorded_instance(ctx.store), database_instance(ctx.db, create=False)
+    if rec is not None and inst is not None and inst != rec:
+        raise DatabaseLost(f"the database {ctx.db.url} belongs to another pipeline (instance {inst[:12]}): "
+                           f"rebuild {ctx.store.url} into an empty database, not into that one")
     # 1. games: every selfplay batch and imported shard, oldest first (the export window's order)
     sources = []
     for p in _pointers(ctx.store, "batches/") + _pointers(ctx.store, IMPORT_PREFIX):

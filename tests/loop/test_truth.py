@@ -34,6 +34,10 @@ def test_a_lost_database_is_reported_and_rebuilt_from_the_store(tmp_path):
     open_context(_cfg(tmp_path, "other.db", home="home2")).close()  # another pipeline's database
     with pytest.raises(DatabaseLost, match="other.db .* is not the one the store .* records"):
         open_context(_cfg(tmp_path, "other.db"))
+    other = open_context(_cfg(tmp_path, "other.db"), check=False)
+    with pytest.raises(DatabaseLost, match="belongs to another pipeline"):  # never merged into it
+        rebuild_from_store(other)
+    other.close()
     db_file = tmp_path / "home" / "forge.db"
     for f in db_file.parent.glob("forge.db*"):
         f.unlink()
