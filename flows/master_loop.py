@@ -307,6 +307,8 @@ def summary_text(result: dict) -> str:
     lines = [f"generation: profile {result['profile']}, mode {result['mode']}, stages {' -> '.join(result['stages'])}"]
     for r in result["configs"]:
         parts = [f"{r.get('selfplay_games', 0)} games"]
+        if r.get("resumed"):
+            parts.append(f"resumed {r['resumed']}")
         if r.get("dataset_id"):
             parts.append(f"dataset {r['dataset_id'][:12]} ({(r.get('samples') or {}).get('train', '?')} train samples)")
         if r.get("model_id"):
