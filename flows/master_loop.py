@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from prefect import flow
 
+from engine.redact import redact_exception
 from tasks import artifacts
 from tasks.common import (DISABLE_LOCAL_ENV, LEGACY_ENV, configured, env_flag, forge_context, local_tasks_disabled,
                           run_logger)
@@ -172,7 +173,7 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
             try:
                 _later_stages(ck, later, mode, row, me, force_train, cfg, pending.get(ck), where)
             except Exception as e:  # noqa: BLE001 - one config's failure must not stop the others
-                row["failed"] = f"{type(e).__name__}: {e}"
+                row["failed"] = f"{type(e).__name__}: {redact_exception(e)}"
                 log.error("%s: generation failed: %s", ck, row["failed"])
     if "analysis" in sts:
         if mode == "legacy":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from engine.redact import redact_text
+
 from .common import forge_config, forge_context, route_engine_logs, run_logger, stage_task
 
 
@@ -15,7 +17,7 @@ def sync_champions(remote_url: str | None = None) -> dict:
     route_engine_logs()
     rep = run_sync(forge_context(), remote_url)
     out = {"copied": rep.copied, "skipped": rep.skipped, "bytes": rep.bytes, "ok": rep.ok,
-           "pointers_updated": list(rep.pointers_updated), "errors": [str(e) for e in rep.errors],
+           "pointers_updated": list(rep.pointers_updated), "errors": [redact_text(e) for e in rep.errors],
            "seconds": round(rep.seconds, 2)}
     (run_logger().info if rep.ok else run_logger().warning)("sync: %s", out)
     if not rep.ok:

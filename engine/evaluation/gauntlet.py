@@ -34,13 +34,13 @@ import math
 import time
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from engine.players import Evaluator, MatchResult
 
 from .elo import EloService, RatingTable, get_elo_service
-from .play import Seating, default_run_id, play_seatings, rotations
-from .records import MatchRecord, match_records_from_results
+from .play import Seating, default_run_id, play_missing, play_seatings, rotations
+from .records import MatchRecord, make_match_id, match_record, match_records_from_results
 from .settings import GauntletSettings, parse_config_key
 from .specs import EvaluatorCache, PlayerSpec
 from .stats import elo_from_score, wilson_interval
@@ -135,6 +135,7 @@ class GauntletReport:
     seconds: float
     evaluator_calls: int
     positions: int
+    played: int  # games played by this call; the others came from the match log (``done``)
 
     def row(self, opponent: PlayerSpec | str) -> GauntletRow:
         sid = opponent.spec_id if isinstance(opponent, PlayerSpec) else opponent
@@ -163,10 +164,17 @@ def run_gauntlet(candidate: PlayerSpec, config_key: str, opponents: Sequence[Pla
                  games_per_opponent: int | None = None,
                  evaluators: EvaluatorCache | Callable[[str], Evaluator] | None = None, seed: int = 0,
                  run_id: str | None = None, created_at: str | None = None,
-                 on_result: Callable[[MatchResult], None] | None = None) -> GauntletReport:
+                 on_result: Callable[[MatchResult], None] | None = None,
+                 done: Mapping[str, MatchRecord] | None = None,
+                 on_record: Callable[[MatchRecord], None] | None = None) -> GauntletReport:
     """Play ``candidate`` against each opponent (default: ``default_ladder(settings, champions)``)
     colour-balanced in blocks (module doc); one lockstep run for everything. ``settings``:
-    ``GauntletSettings``, or a ``ForgeConfig`` / mapping with a ``gauntlet`` section."""
+    ``GauntletSettings``, or a ``ForgeConfig`` / mapping with a ``gauntlet`` section.
+
+    Resuming: ``done`` maps match ids to the records the match log already has; those games are
+    not played again (their records are taken as they are) and the others are played with the
+    seeds and openings they have in a whole run. ``on_record`` sees each new game's record as the
+    game ends, so a caller can store it at once and a crash loses at most the games in flight."""
     st = GauntletSettings.from_config(settings)
     board, n = parse_config_key(config_key)
     ladder = _unique(default_ladder(st, champions) if opponents is None else list(opponents), exclude=candidate)
@@ -176,16 +184,29 @@ def run_gauntlet(candidate: PlayerSpec, config_key: str, opponents: Sequence[Pla
     rid = run_id or default_run_id("gauntlet", config_key, candidate.spec_id, [o.spec_id for o in ladder], blocks,
                                    seed, st.opening_moves, st.max_moves)
     t0 = time.perf_counter()
-    run = play_seatings(board, n, seatings, seed=seed, evaluators=evaluators, opening_moves=st.opening_moves,
-                        max_moves=st.max_moves, concurrency=st.concurrency, on_result=on_result)
-    records = match_records_from_results(run.results, [s.specs for s in seatings], source="gauntlet", run_id=rid,
-                                         created_at=created_at)
+    ids = [make_match_id("gauntlet", rid, k) for k in range(len(seatings))]
+    done = done or {}
+    played: dict[int, MatchRecord] = {}
+
+    def ended(k: int, result: MatchResult) -> None:
+        rec = match_record(result, seatings[k].specs, source="gauntlet", run_id=rid, game_index=k,
+                           created_at=created_at)
+        played[k] = rec
+        if on_record is not None:
+            on_record(rec)
+        if on_result is not None:
+            on_result(result)
+
+    _, calls, positions = play_missing(board, n, seatings, lambda k: ids[k] in done, seed=seed,
+                                       evaluators=evaluators, opening_moves=st.opening_moves, max_moves=st.max_moves,
+                                       concurrency=st.concurrency, on_result=ended)
+    records = [played[k] if k in played else done[ids[k]] for k in range(len(seatings))]
     per_opp = blocks * n
     rows = tuple(_row(candidate.spec_id, opp, records[k * per_opp:(k + 1) * per_opp], n)
                  for k, opp in enumerate(ladder))
     return GauntletReport(candidate=candidate, config_key=config_key, run_id=rid, rows=rows, records=tuple(records),
-                          seconds=time.perf_counter() - t0, evaluator_calls=run.evaluator_calls,
-                          positions=run.positions)
+                          seconds=time.perf_counter() - t0, evaluator_calls=calls, positions=positions,
+                          played=len(played))
 
 
 # -- tournament -------------------------------------------------------------------------------------

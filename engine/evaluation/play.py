@@ -110,6 +110,47 @@ def play_seatings(board: str, num_players: int, seatings: Sequence[Seating], *, 
                          concurrency=concurrency or None, max_moves=max_moves or None, on_result=on_result)
 
 
+def missing_ranges(count: int, done: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """The half-open index ranges ``[a, b)`` of ``range(count)`` whose games are not ``done``."""
+    ranges: list[tuple[int, int]] = []
+    start = None
+    for i in range(count):
+        if done(i):
+            if start is not None:
+                ranges.append((start, i))
+                start = None
+        elif start is None:
+            start = i
+    if start is not None:
+        ranges.append((start, count))
+    return ranges
+
+
+def play_missing(board: str, num_players: int, seatings: Sequence[Seating], done: Callable[[int], bool], *,
+                 seed: int = 0, first_game: int = 0, on_result: Callable[[int, MatchResult], None] | None = None,
+                 **kwargs: Any) -> tuple[dict[int, MatchResult], int, int]:
+    """Play only the games of ``seatings`` that are not ``done(k)`` (a resumed run: the match log
+    already has them), each with the match seed and opening it has in a whole run, so a game
+    played now is the game the whole run would have played. Returns ``({k: result}, evaluator
+    calls, positions)``; ``on_result(k, result)`` as each game ends (``k`` indexes ``seatings``)."""
+    results: dict[int, MatchResult] = {}
+    calls = positions = 0
+    base = seed + first_game
+
+    def ended(r: MatchResult) -> None:
+        k = r.seed - base  # play_seatings seeds game k of the run with seed + first_game + k
+        results[k] = r
+        if on_result is not None:
+            on_result(k, r)
+
+    for a, b in missing_ranges(len(seatings), done):
+        run = play_seatings(board, num_players, seatings[a:b], seed=seed, first_game=first_game + a,
+                            on_result=ended, **kwargs)
+        calls += run.evaluator_calls
+        positions += run.positions
+    return results, calls, positions
+
+
 def rotations(lead: PlayerSpec, field: PlayerSpec, num_players: int) -> list[tuple[PlayerSpec, ...]]:
     """``lead`` in seat 1, then seat 2, ... (one game each), every other seat held by ``field``."""
     return [tuple(lead if i == r else field for i in range(num_players)) for r in range(num_players)]

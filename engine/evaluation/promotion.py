@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from engine.players import Evaluator
 
-from .play import Seating, default_run_id, play_seatings, rotations
-from .records import MatchRecord, match_records_from_results
+from .play import Seating, default_run_id, play_missing, rotations
+from .records import MatchRecord, make_match_id, match_record
 from .settings import PromotionSettings, parse_config_key
 from .specs import EvaluatorCache, PlayerSpec, as_cache
 from .sprt import SPRTState, SPRTSummary
@@ -66,10 +66,17 @@ def run_promotion(candidate: PlayerSpec, champion: PlayerSpec, config_key: str,
                   settings: PromotionSettings | Any = None, *,
                   evaluators: EvaluatorCache | Callable[[str], Evaluator] | None = None, seed: int = 0,
                   run_id: str | None = None, created_at: str | None = None,
-                  on_block: Callable[[SPRTState], None] | None = None) -> PromotionResult:
+                  on_block: Callable[[SPRTState], None] | None = None,
+                  done: Mapping[str, MatchRecord] | None = None,
+                  on_counted: Callable[[list[MatchRecord]], None] | None = None) -> PromotionResult:
     """Play colour-swapped blocks of ``candidate`` vs ``champion`` until the SPRT decides or
     ``max_games`` (module doc). ``settings``: ``PromotionSettings``, or a ``ForgeConfig`` / mapping
-    with a ``promotion`` section. ``on_block`` sees the test after each counted block."""
+    with a ``promotion`` section. ``on_block`` sees the test after each counted block.
+
+    Resuming: ``done`` maps match ids to the records the match log already has; those games are
+    not played again, the test counts them as it did the first time. ``on_counted`` sees the
+    records of each block as the test counts it (before ``on_block``), so a caller can store them
+    at once; games played after the decision are never counted, nor passed."""
     st = settings if isinstance(settings, PromotionSettings) else PromotionSettings.from_config(settings)
     if candidate.spec_id == champion.spec_id:
         raise ValueError("candidate and champion are the same player spec")
@@ -82,6 +89,7 @@ def run_promotion(candidate: PlayerSpec, champion: PlayerSpec, config_key: str,
     max_blocks = math.ceil(st.max_games / n)
     t0 = time.perf_counter()
     records: list[MatchRecord] = []
+    done = done or {}
     counted = wins = draws = 0
     block = 0
     cid, hid = candidate.spec_id, champion.spec_id
@@ -89,10 +97,13 @@ def run_promotion(candidate: PlayerSpec, champion: PlayerSpec, config_key: str,
         k = min(st.batch_pairs, max_blocks - block)
         seatings = [Seating(specs, b) for b in range(block, block + k) for specs in block_specs]
         first = block * n
-        run = play_seatings(board, n, seatings, seed=seed, first_game=first, evaluators=cache,
-                            opening_moves=st.opening_moves, max_moves=st.max_moves, concurrency=st.concurrency)
-        recs = match_records_from_results(run.results, [s.specs for s in seatings], source="promotion", run_id=rid,
-                                          first_index=first, created_at=created_at)
+        ids = [make_match_id("promotion", rid, first + j) for j in range(len(seatings))]
+        known = [i in done for i in ids]
+        results, _, _ = play_missing(board, n, seatings, known.__getitem__, seed=seed, first_game=first,
+                                     evaluators=cache, opening_moves=st.opening_moves, max_moves=st.max_moves,
+                                     concurrency=st.concurrency)
+        recs = [match_record(results[j], seatings[j].specs, source="promotion", run_id=rid, game_index=first + j,
+                             created_at=created_at) if j in results else done[ids[j]] for j in range(len(seatings))]
         records.extend(recs)
         for j in range(k):
             if sprt.decision != "continue":
@@ -104,6 +115,8 @@ def run_promotion(candidate: PlayerSpec, champion: PlayerSpec, config_key: str,
                 draws += out == "draw"
             counted += n
             sprt.update([r.score(cid, hid) for r in blk])
+            if on_counted is not None:
+                on_counted(blk)
             if on_block is not None:
                 on_block(sprt)
         block += k

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, replace
 
 from engine.evaluation import RANDOM_SPEC, PlayerSpec
 from engine.evaluation.settings import parse_config_key
+from engine.names import safe_join
+from engine.redact import redact_exception
 
 from .artifacts import (
     batch_pointer_name,
@@ -240,7 +242,7 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
     namespace = f"selfplay:{batch_id}"
     if kind == "heuristic":
         records = generate_games(board, n, ["heuristic"] * n, games, seed=seed, max_moves=sp.max_moves,
-                                 namespace=namespace)
+                                 namespace=namespace, workers=sp.workers)
     elif kind == "gumbel":
         from engine.training import TemperatureScheduler
 
@@ -253,15 +255,15 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
                   for i in range(n)]
             return ps
         run = play_lockstep(board, n, make, games, seed=seed, max_moves=sp.max_moves,
-                            concurrency=sp.concurrency or None,
+                            concurrency=sp.concurrency or None, workers=sp.workers,
                             on_result=(lambda r: progress(r)) if progress is not None else None)
         records = [record_from_match(r, max_moves=sp.max_moves, namespace=namespace) for r in run.results]
     elif kind in ("random",):
         records = generate_games(board, n, ["random"] * n, games, seed=seed, max_moves=sp.max_moves,
-                                 namespace=namespace)
+                                 namespace=namespace, workers=sp.workers)
     else:
         raise StageError(f"unknown selfplay engine {kind!r} (auto, heuristic, gumbel, random)")
-    tmp = ctx.work_dir / "selfplay" / f"{config_key}-{batch_id}.jsonl.zst"
+    tmp = safe_join(ctx.work_dir / "selfplay", f"{config_key}-{batch_id}.jsonl.zst", kind="self-play shard")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     write_shard(records, tmp, compression=ctx.cfg.export.shard_compression)
     ref = ctx.store.put_file(tmp)
@@ -334,7 +336,7 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None, p
         last = list_datasets(s, config_key, limit=1)
     seen = set(last[0].lineage.get("shards", [])) if last else set()
     export_id = export_id or make_export_id(config_key, chosen, config_fingerprint(ctx.cfg, "export"), ENCODER_VERSION)
-    out = ctx.work_dir / "exports" / f"{config_key}-{export_id}"
+    out = safe_join(ctx.work_dir / "exports", f"{config_key}-{export_id}", kind="export")
     paths = [fetch_object(ctx.store, sid, ctx.cache_dir, "shard.jsonl.zst") for sid in chosen]
     new_games = sum(1 for g in ok_games if g.shard_id not in seen) if seen else None
     rep = export_replay_dataset(paths, out, board=board, num_players=n, val_fraction=ex.val_fraction,
@@ -426,12 +428,13 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
         if line.get("step") == cfg.checkpoint_every + 1:
             pause_point("train")  # test hook: a checkpoint exists, the run is not finished
     try:
-        res = train(TrainingRun(train_paths, val_paths, ctx.work_dir / "runs" / f"{config_key}-{run_id}", arch=arch,
-                                init=init_ck, dataset=dataset_id, run_id=run_id, device=ctx.cfg.network.device,
-                                augment_fn=augment), cfg, progress_cb=on_step)
+        run_dir = safe_join(ctx.work_dir / "runs", f"{config_key}-{run_id}", kind="training run")
+        res = train(TrainingRun(train_paths, val_paths, run_dir, arch=arch, init=init_ck, dataset=dataset_id,
+                                run_id=run_id, device=ctx.cfg.network.device, augment_fn=augment),
+                    cfg, progress_cb=on_step)
     except Exception as e:
         with ctx.db.session() as s:
-            finish_training_run(s, run_id, status="failed", metrics={"error": str(e)})
+            finish_training_run(s, run_id, status="failed", metrics={"error": redact_exception(e)})
         raise
     ck = load_checkpoint(res.checkpoint)
     calibration = None
@@ -497,9 +500,29 @@ def _store_matches(ctx: Context, records) -> int:
                 better = sum(1 for _, q in r.seats if q > rank) + 0.5 * (sum(1 for _, q in r.seats if q == rank) - 1)
                 seats.append(MatchSeat(seat=i + 1, player_spec_id=sid, rank=rank, score=better / (n - 1)))
             rows.append(MatchRow(match_id=r.match_id, config_key=r.config_key, source=r.source, seats=tuple(seats),
-                                 run_id=r.run_id, details={"moves": r.moves, "victory_reason": r.victory_reason}))
+                                 run_id=r.run_id, details={"moves": r.moves, "victory_reason": r.victory_reason,
+                                                           "game_index": r.game_index, "seed": r.seed}))
         new, _ = record_matches(s, rows)
     return new
+
+
+def _recorded_matches(ctx: Context, config_key: str, source: str, run_id: str) -> dict:
+    """The match log's games of one gauntlet or promotion run as ``{match_id: MatchRecord}``: a
+    rerun after a crash continues from them instead of playing them again."""
+    from engine.db import matches_for
+    from engine.evaluation.records import MatchRecord
+
+    with ctx.db.session(write=False) as s:
+        rows = matches_for(s, config_key, source=source, run_id=run_id)
+    out = {}
+    for m in rows:
+        d = dict(m.details or {})
+        out[m.match_id] = MatchRecord(
+            match_id=m.match_id, config_key=m.config_key, seats=tuple((x.player_spec_id, x.rank) for x in m.seats),
+            source=m.source, run_id=m.run_id or run_id, game_index=int(d.get("game_index", 0)),
+            moves=int(d.get("moves", 0)), victory_reason=d.get("victory_reason"),
+            created_at=m.created_at.isoformat() if m.created_at else "", seed=d.get("seed"))
+    return out
 
 
 def _register_specs(ctx: Context, specs) -> None:
@@ -532,7 +555,9 @@ def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: 
     per = games_per_opponent if games_per_opponent is not None else ctx.cfg.gauntlet.games_per_opponent
     n = parse_config_key(config_key)[1]
     total = len(opponents) * -(-per // n) * n  # colour-balanced blocks of n games per opponent
-    played = [0]
+    # a rerun continues from the match log: the games it has are not played again
+    done = _recorded_matches(ctx, config_key, "gauntlet", run_id)
+    played = [len(done)]
 
     def on_result(_r) -> None:
         played[0] += 1
@@ -540,15 +565,15 @@ def run_gauntlet_stage(ctx: Context, config_key: str, model_id: str, *, run_id: 
             progress(played[0], total)
         pause_point("gauntlet")
 
-    # a rerun replays the games (seeded: the same match ids, which the match log keeps once)
     rep = run_gauntlet(cand, config_key, opponents, settings=ctx.cfg.gauntlet, games_per_opponent=games_per_opponent,
-                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id, on_result=on_result)
+                       evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, run_id=run_id, on_result=on_result,
+                       done=done, on_record=lambda rec: _store_matches(ctx, [rec]))
     if not rep.records:
         raise StageError(f"gauntlet {config_key} {model_id[:12]}: no game was played")
-    new = _store_matches(ctx, rep.records)
+    _store_matches(ctx, rep.records)  # idempotent; stores nothing new unless a game's own write failed
     log.info("%s", rep.format())
-    return GauntletStageResult(config_key, model_id, rep.run_id, rep.to_rows(), rep.format(), len(rep.records), new,
-                               seconds=time.perf_counter() - t0)
+    return GauntletStageResult(config_key, model_id, rep.run_id, rep.to_rows(), rep.format(), len(rep.records),
+                               rep.played, seconds=time.perf_counter() - t0)
 
 
 def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id: str | None = None,
@@ -599,13 +624,15 @@ def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id:
             progress(sprt)  # the SPRT after each counted block: games, LLR, decision
         pause_point("promotion")
 
+    # each block is stored as the SPRT counts it, so a rerun continues the test from the match log;
+    # only counted games are stored (the promotion row's games, W/D/L): the rest of the last batch
+    # were played after the decision and would make the match log disagree with the row
     res = run_promotion(cand, opp, config_key, ctx.cfg.promotion, evaluators=EvaluatorCache(_model_loader(ctx)),
-                        seed=seed, run_id=run_id, on_block=on_block)
+                        seed=seed, run_id=run_id, on_block=on_block,
+                        done=_recorded_matches(ctx, config_key, "promotion", run_id),
+                        on_counted=lambda recs: _store_matches(ctx, recs))
     if res.counted_games == 0:
         raise StageError(f"promotion {config_key}: no game was counted")
-    # only the games the SPRT counted (the promotion row's games, W/D/L): the rest of the last batch
-    # were played after the decision and would make the match log disagree with the row
-    _store_matches(ctx, res.records[:res.counted_games])
     sprt = res.sprt.to_json()
     decision = {"accept": "promote", "reject": "reject"}.get(res.decision, "inconclusive")
     pr = ctx.cfg.promotion

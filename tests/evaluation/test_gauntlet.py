@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.evaluation import (EvaluatorCache, GauntletSettings, PlayerSpec, default_ladder, make_match_id,
@@ -81,3 +83,25 @@ def test_tournament_two_and_three_players():
     assert sum(s.count(R.spec_id) for s in seats) == sum(s.count(H.spec_id) for s in seats) == 9
     with pytest.raises(ValueError):
         tournament([R, R.with_label("again")], 2, "square8_2p")
+
+
+def test_a_resumed_gauntlet_plays_only_the_games_the_match_log_lacks():
+    cand = PlayerSpec("heuristic", label="cand")
+    whole = run_gauntlet(cand, "square8_2p", [R, M2], settings=FAST, games_per_opponent=4, seed=5, created_at="t")
+    assert whole.played == len(whole.records) == 8
+    # a crash after games 0, 1, 2 and 6 were stored; one stored result is marked so that taking it
+    # from the log (not replaying it) shows in the report
+    kept = {k: whole.records[k] for k in (0, 1, 2, 6)}
+    flipped = kept[0].seats[0][0], 2 if kept[0].seats[0][1] == 1 else 1
+    kept[0] = replace(kept[0], seats=(flipped, (kept[0].seats[1][0], 1 if flipped[1] == 2 else 2)))
+    seen = []
+    rep = run_gauntlet(cand, "square8_2p", [R, M2], settings=FAST, games_per_opponent=4, seed=5, created_at="t",
+                       done={r.match_id: r for r in kept.values()}, on_record=seen.append)
+    assert rep.played == 4 and sorted(r.game_index for r in seen) == [3, 4, 5, 7]
+    # the games played now are the games of the whole run (same seeds and openings)
+    assert [rep.records[k] for k in (3, 4, 5, 7)] == [whole.records[k] for k in (3, 4, 5, 7)]
+    assert rep.records[0] == kept[0] != whole.records[0]
+    assert [r.match_id for r in rep.records] == [r.match_id for r in whole.records]
+    everything = run_gauntlet(cand, "square8_2p", [R, M2], settings=FAST, games_per_opponent=4, seed=5,
+                              created_at="t", done={r.match_id: r for r in whole.records})
+    assert everything.played == 0 and everything.records == whole.records and everything.rows == whole.rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.evaluation import EvaluatorCache, PlayerSpec, PromotionSettings, run_promotion
@@ -91,3 +93,26 @@ def test_real_network_evaluators():
                         evaluators=cache)
     assert res.decision == "inconclusive" and res.counted_games == 4
     assert cache.models["cand-net"].evaluated > 0 and cache.models["net"].evaluated > 0
+
+
+def test_a_resumed_promotion_continues_the_test_from_the_match_log():
+    st = _settings(batch_pairs=2)
+    counted = []
+    whole = run_promotion(H, R, "square8_2p", st, seed=6, on_counted=counted.extend)
+    assert [r.match_id for r in counted] == [r.match_id for r in whole.records[:whole.counted_games]]
+    # the same test resumed with everything stored: no game is played, the same decision
+    again = run_promotion(H, R, "square8_2p", st, seed=6, done={r.match_id: r for r in counted})
+    assert again.sprt == whole.sprt and again.records[:whole.counted_games] == whole.records[:whole.counted_games]
+    # a crash after three blocks were counted and stored; the first stored game is marked (the
+    # candidate lost it) so that taking it from the log, not replaying it, shows
+    first = counted[0]
+    lost = tuple((sid, 2 if sid == H.spec_id else 1) for sid, _ in first.seats)
+    stored = [replace(first, seats=lost), *counted[1:6]]
+    reported = []
+    rep = run_promotion(H, R, "square8_2p", st, seed=6, done={r.match_id: r for r in stored},
+                        on_counted=reported.extend)
+    assert first.outcome(H.spec_id) == "win" and rep.records[:6] == tuple(stored)
+    assert rep.losses == whole.losses + 1 or rep.counted_games != whole.counted_games
+    k = min(len(rep.records), len(whole.records))
+    assert rep.records[6:k] == whole.records[6:k]  # the games played now are the whole run's games
+    assert reported[:6] == stored  # every counted block is still reported, in order

@@ -6,7 +6,8 @@ import pytest
 
 from engine.config import config_from_dict
 from engine.db import current_champion, list_models, matches_for, pointer_history
-from engine.loop import (StageError, champion, generation, loop_status, open_context, rollback, run_export, run_promotion_stage,
+from engine.loop import (StageError, champion, generation, loop_status, open_context, rollback, run_export,
+                         run_gauntlet_stage, run_promotion_stage,
                          run_prune, run_selfplay, run_sync, run_training)
 
 SMALL = {"selfplay": {"games_per_batch": 6, "simulations": 4, "max_considered": 4, "max_moves": 600},
@@ -59,6 +60,9 @@ def test_one_generation_and_reruns(ctx):
     assert ex.dataset_id == r.export.dataset_id
     tr = run_training(ctx, "square8_2p", ex.dataset_id, run_id=r.training.run_id)
     assert tr.model_id == r.training.model_id
+    # the gauntlet again: every game is in the match log, none is played again
+    gn = run_gauntlet_stage(ctx, "square8_2p", r.training.model_id, run_id=r.gauntlet.run_id)
+    assert gn.new_matches == 0 and gn.games == r.gauntlet.games and gn.rows == r.gauntlet.rows
     st = {s.config_key: s for s in loop_status(ctx, ["square8_2p"])}["square8_2p"]
     assert st.games == 6 and st.last_dataset == ex.dataset_id and st.games_since_training == 0
 
