@@ -34,8 +34,8 @@ from typing import Generator
 from engine.game import GameState, Move, apply_in_place, legal_moves
 
 from .base import Player, SearchStats
-from .gc_pause import relaxed_gc
 from .evaluator import Evaluation, Evaluator, HeuristicEvaluator, absolute_values, seat_values, terminal_values
+from .gc_pause import relaxed_gc
 
 LOG_FLOOR = -1e9
 
