@@ -86,7 +86,8 @@ def start_server(home: Path, database_url: str | None = None, timeout: float = 3
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = base_env(PREFECT_HOME=str(home))
+    # the UI's JavaScript calls the API at this URL (default: port 4200, not ours)
+    env = base_env(PREFECT_HOME=str(home), PREFECT_UI_API_URL=f"{url}/api")
     if database_url:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
     log = home / "server.log"

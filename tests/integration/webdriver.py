@@ -89,6 +89,11 @@ class Browser:
         el = self._s("POST", "/element", {"using": "xpath", "value": f"//*[normalize-space(text())='{label}']"})
         self._s("POST", f"/element/{next(iter(el.values()))}/click", {})
 
+    def type_into(self, css: str, text: str) -> None:
+        """Type ``text`` into the first element matching the CSS selector ``css`` (a search box)."""
+        el = self._s("POST", "/element", {"using": "css selector", "value": css})
+        self._s("POST", f"/element/{next(iter(el.values()))}/value", {"text": text})
+
     def screenshot(self, path: Path) -> Path:
         path.write_bytes(base64.b64decode(self._s("GET", "/screenshot")))
         return path
