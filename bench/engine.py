@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     head = ("config", "games", "moves", "games/s", "moves/s", "ref", "ratio", "legal/s", "apply/s", "moves/game",
             "inplace moves/s", "inplace apply/s")
     print(f"engine benchmark: seed {args.seed}, "
-          f"{'%d games' % args.games if args.games is not None else '%.1f s' % args.seconds} per config"
+          f"{f'{args.games} games' if args.games is not None else f'{args.seconds:.1f} s'} per config"
           f"{', in-place path: ' + inplace_name if do_inplace else ', no in-place path'}", flush=True)
     rows = []
     for name, board, n in configs:

@@ -30,8 +30,16 @@ import platform  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 
-from engine.evaluation import (GauntletSettings, MatchRecord, PlayerSpec, SPRTState, expected_score,  # noqa: E402
-                               fit_ratings, make_match_id, run_gauntlet)
+from engine.evaluation import (  # noqa: E402
+    GauntletSettings,
+    MatchRecord,
+    PlayerSpec,
+    SPRTState,
+    expected_score,
+    fit_ratings,
+    make_match_id,
+    run_gauntlet,
+)
 
 
 def bench_elo(players: int, games: int, seed: int) -> dict:

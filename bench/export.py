@@ -51,9 +51,10 @@ def _rss_mb() -> float:
 
 
 def _cache_dir(args) -> Path:
+    import hashlib
+
     from engine.data import engine_version
     from engine.nn import ENCODER_VERSION
-    import hashlib
     tag = f"{args.board}_{args.players}p_{args.games}g_seed{args.seed}_{args.shard_games}pershard_cap{args.max_moves}"
     # the games depend on the rules engine and the players' code: a change to either makes new games
     src = hashlib.sha256()

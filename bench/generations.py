@@ -47,7 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from engine.config import config_from_dict
-    from engine.loop import open_context, run_export, run_gauntlet_stage, run_promotion_stage, run_selfplay, run_training
+    from engine.loop import (
+        open_context,
+        run_export,
+        run_gauntlet_stage,
+        run_promotion_stage,
+        run_selfplay,
+        run_training,
+    )
 
     torch.set_num_threads(args.threads)
     home = args.home or tempfile.mkdtemp(prefix="ringrift-generations-")
@@ -77,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         ga = run_gauntlet_stage(ctx, args.config, tr.model_id, run_id=f"gen{g}", seed=args.seed + g)
         pr = run_promotion_stage(ctx, args.config, tr.model_id, run_id=f"gen{g}-promotion", seed=args.seed + g)
         wr = {r["opponent"]: r for r in ga.rows}
-        row = {"generation": g, "selfplay_engine": sp.engine, "games": sp.games, "train_samples": ex.samples.get("train"),
+        row = {"generation": g, "selfplay_engine": sp.engine, "games": sp.games,
+               "train_samples": ex.samples.get("train"),
                "steps": tr.steps, "init": tr.init.split(":")[0], "val_loss": tr.best_val,
-               "vs_random": wr.get("random", {}).get("win_rate"), "vs_heuristic": wr.get("heuristic", {}).get("win_rate"),
+               "vs_random": wr.get("random", {}).get("win_rate"), "vs_heuristic": wr.get("heuristic",
+                                                                                         {}).get("win_rate"),
                "promotion": pr.decision, "promotion_games": pr.games, "promoted": pr.promoted,
                "model": tr.model_id[:12], "seconds": round(time.perf_counter() - t0, 1)}
         rows.append(row)

@@ -52,7 +52,7 @@ def _sample_inputs(board: str, n_players: int, count: int) -> tuple[np.ndarray, 
     g = 0
     while len(enc) < min(count, 256):
         r = play_match(board, n_players, [RandomPlayer(seed=g + i) for i in range(n_players)], seed=g, max_moves=200)
-        from engine.game import replay, GameConfig
+        from engine.game import GameConfig, replay
 
         states = replay(GameConfig(board, n_players), r.moves)
         enc += [encode_state(s) for s in states[:-1:3]]

@@ -8,9 +8,9 @@ Speed: both players search ``--speed-positions`` positions sampled from heuristi
 play (fixed seed) with the heuristic evaluator; simulations/s = simulations done / wall time of the
 ``choose`` calls (root evaluation included). Win rate: ``--games`` colour-balanced games (seats
 swapped every game) of ``mcts`` (``--mcts-sims``, default 200) against ``heuristic`` and of
-``gumbel`` (``--gumbel-sims``, default 200; ``--gumbel-nonroot``) against ``heuristic``; a game without a winner (stalemate
-without winner, or the ``--max-moves`` safety cap) counts as not a win. Prints a table, then ONE
-JSON object on the last line.
+``gumbel`` (``--gumbel-sims``, default 200; ``--gumbel-nonroot``) against ``heuristic``; a game
+without a winner (stalemate without winner, or the ``--max-moves`` safety cap) counts as not a win.
+Prints a table, then ONE JSON object on the last line.
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ import random  # noqa: E402
 import time  # noqa: E402
 
 from engine.game import apply_in_place, legal_moves, new_game  # noqa: E402
-from engine.players import (GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer,  # noqa: E402
-                            play_series)
+from engine.players import GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, play_series  # noqa: E402
 
 
 def _positions(board: str, n_players: int, count: int, seed: int) -> list:
@@ -122,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "bench": "search", "board": args.board, "num_players": 2, "profile": ev.version, "seed": args.seed,
         "games": args.games, "mcts_simulations": args.mcts_sims, "gumbel_simulations": args.gumbel_sims,
-        "max_considered": args.max_considered, "gumbel_nonroot": args.gumbel_nonroot, "python": platform.python_version(), "cpu_count": os.cpu_count(),
+        "max_considered": args.max_considered, "gumbel_nonroot": args.gumbel_nonroot,
+        "python": platform.python_version(), "cpu_count": os.cpu_count(),
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "speed": speed, "winrate": winrate,
     }
     print(json.dumps(out, sort_keys=True))

@@ -60,7 +60,8 @@ def bench_store(store, work: Path, objects: int, size: int, swaps: int) -> dict:
     for i, r in enumerate(refs[:objects]):
         store.fetch_to(r.sha256, work / f"out-{i}")
     fetch_s = perf_counter() - t
-    mid = store.put_manifest(Manifest.build("bench", [ManifestEntry.for_object(f"o{i}", r) for i, r in enumerate(refs)]))
+    mid = store.put_manifest(Manifest.build("bench", [ManifestEntry.for_object(f"o{i}", r) for i,
+                                                      r in enumerate(refs)]))
     name = f"bench/{uuid.uuid4().hex[:8]}"
     p = None
     t = perf_counter()

@@ -138,7 +138,8 @@ def bench_one(chunks: list[Path], board: str, players: int, size_name: str, devi
             "ms_per_step": round(1000 * dt / timed, 2) if dt > 0 else None,
             "peak_memory_mb": round(peak, 1), "peak_memory_kind": "cuda_allocated" if cuda else
             ("rss" if rss_reset else "rss_process_peak"),
-            "loss_first": round(losses[0], 4) if losses else None, "loss_last": round(losses[-1], 4) if losses else None,
+            "loss_first": round(losses[0], 4) if losses else None, "loss_last": round(losses[-1],
+                                                                                      4) if losses else None,
             "wall_s": round(wall, 2)}
 
 

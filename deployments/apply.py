@@ -114,10 +114,9 @@ def timedelta_seconds(v: Any) -> float:
 
 def automation_core(a: AutomationSpec, deployment_ids: dict[str, Any]):
     """The ``AutomationCore`` of a spec, deployment names resolved to ids."""
-    from pydantic import TypeAdapter
-
     from prefect.events.actions import ActionTypes
     from prefect.events.schemas.automations import AutomationCore, TriggerTypes
+    from pydantic import TypeAdapter
 
     trig = dict(a.trigger)
     trig["within"] = timedelta(seconds=int(trig.get("within", 0)))

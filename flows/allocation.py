@@ -20,8 +20,8 @@ Games are always whole batches: a config's games are ``batches * B``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,25 @@ its games since the last training reach ``loop.train_threshold_games`` (or ``for
 from __future__ import annotations
 
 import hashlib
+
 from prefect import flow
 
 from engine.redact import redact_exception
 from tasks import artifacts
-from tasks.common import (DISABLE_LOCAL_ENV, LEGACY_ENV, configured, env_flag, forge_context, local_tasks_disabled,
-                          run_logger)
+from tasks.common import (
+    DISABLE_LOCAL_ENV,
+    LEGACY_ENV,
+    configured,
+    env_flag,
+    forge_context,
+    local_tasks_disabled,
+    run_logger,
+)
 from tasks.maintenance import loop_snapshot, sync_champions
 from tasks.settings import STAGES, flow_timeout, orchestration_settings
 
 from . import dispatch
-from ._common import (check_config_key, current_flow_run_id, deployment_slug, forge_config, guard_crash_retries,
-                      run_seed)
+from ._common import check_config_key, current_flow_run_id, deployment_slug, forge_config, guard_crash_retries, run_seed
 from .allocation import allocate_selfplay, format_allocation
 
 MODES = ("auto", "inprocess", "legacy", "deployments")

@@ -75,7 +75,6 @@ def run_stage(args: argparse.Namespace, flow_name: str, deployment: str, params:
         return (0 if ok else 1), {"flow_run_id": str(fr.id), "state": state,
                                   "message": fr.state.message if fr.state else None}
     from flows import load_flow
-
     from tasks.common import forge_config
 
     # in this process the flow's timeout comes from this config's table (a worker's from its deployment)

@@ -32,26 +32,34 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ringrift.demo", "play random games on each board and print a summary table"),
     "soak": ("ringrift.soak", "random games on every config with every invariant checked after every move"),
     "conformance": ("ringrift.conformance", "run the canonical contract vectors and print the outcome table"),
-    "master-loop": ("ringrift.master_loop", "the self-improvement loop in the foreground, or its status (--status, --watch)"),
-    "deploy": ("ringrift.deploy", "create/update pools, queues, limits, deployments and automations on a Prefect server (idempotent)"),
+    "master-loop": ("ringrift.master_loop",
+                    "the self-improvement loop in the foreground, or its status (--status, --watch)"),
+    "deploy": ("ringrift.deploy",
+               "create/update pools, queues, limits, deployments and automations on a Prefect server (idempotent)"),
     "selfplay": ("ringrift.selfplay", "selfplay games of one config into the store and the database"),
     "export": ("ringrift.export", "export a config's training window to an NPZ dataset (quality gates)"),
     "aggregate": ("ringrift.aggregate", "ingest game-record shards into the database"),
     "train": ("ringrift.train", "train a candidate network for one config"),
     "gauntlet": ("ringrift.gauntlet", "play a candidate against the config's ladder"),
     "tournament": ("ringrift.tournament", "round robin of players for one config, with an Elo table"),
-    "ladder": ("ringrift.ladder", "strength ladder: anchors, every champion and its raw policy; Elo with 95%% intervals, s/move, PNG"),
+    "ladder": ("ringrift.ladder",
+               "strength ladder: anchors, every champion and its raw policy; Elo with 95%% intervals, s/move, PNG"),
     "promote": ("ringrift.promote", "SPRT promotion of a candidate against the champion"),
     "rollback": ("ringrift.rollback", "move a config's champion back to the previous (or a given) model"),
     "sync": ("ringrift.sync", "mirror the champions into this host's cache (--once, --watchdog)"),
     "prune": ("ringrift.prune", "delete store objects nothing references (dry run unless --delete)"),
     "show": ("ringrift.show", "render a game as SVG frames (one per move), an HTML page with a slider, PNGs"),
-    "stats": ("ringrift.stats", "game statistics per config and generation: length, endings, first-seat advantage, move mix, search"),
+    "stats": ("ringrift.stats",
+              "game statistics per config and generation: length, endings, first-seat advantage, move mix, search"),
     "elo-trend": ("ringrift.elo_trend", "ratings per config over generations with 95%% error bars: table and PNG plot"),
-    "parity": ("ringrift.parity", "replay stored games move by move (first diverging move) and run the conformance vectors"),
-    "health": ("ringrift.health", "one health snapshot: Prefect server, pools/workers/GPUs, runs, store, database, disk, champions"),
-    "watchdog": ("ringrift.watchdog", "stuck, silent and late runs, pools without workers: act with backoff and an hourly cap"),
-    "worker": ("ringrift.worker", "start this host's Prefect workers (one per GPU, CUDA_VISIBLE_DEVICES, limit 1; --dry-run)"),
+    "parity": ("ringrift.parity",
+               "replay stored games move by move (first diverging move) and run the conformance vectors"),
+    "health": ("ringrift.health",
+               "one health snapshot: Prefect server, pools/workers/GPUs, runs, store, database, disk, champions"),
+    "watchdog": ("ringrift.watchdog",
+                 "stuck, silent and late runs, pools without workers: act with backoff and an hourly cap"),
+    "worker": ("ringrift.worker",
+               "start this host's Prefect workers (one per GPU, CUDA_VISIBLE_DEVICES, limit 1; --dry-run)"),
 }
 
 
@@ -60,7 +68,7 @@ def _version() -> str:
         from importlib.metadata import version
 
         return version("ringrift-forge")
-    except Exception:  # not installed (running from a bare checkout)
+    except Exception:  # noqa: BLE001 - not installed (running from a bare checkout)
         return "unknown"
 
 
@@ -112,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `ringrift demo | head`
         return 0
-    except Exception as e:  # noqa: BLE001 - bad input is one line; a bug keeps its traceback
+    except Exception as e:
         known = explain(e)
         if known is None or trace_enabled():
             raise

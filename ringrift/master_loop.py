@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC
 
 from . import _checks as checks
 from ._pipeline import add_common, emit, setup, where
@@ -186,11 +187,17 @@ def prefect_runs(limit: int = 20) -> dict:
 
     if not PREFECT_API_URL.value():
         return {"note": "no Prefect server configured (PREFECT_API_URL): runs not shown"}
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterStartTime,
-                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
@@ -207,7 +214,7 @@ def prefect_runs(limit: int = 20) -> dict:
             running = c.read_flow_runs(flow_filter=ours, flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
                 type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))),
                 limit=limit, sort=FlowRunSort.START_TIME_DESC)
-            since = datetime.now(timezone.utc) - timedelta(days=1)
+            since = datetime.now(UTC) - timedelta(days=1)
             failed = c.read_flow_runs(flow_filter=ours, flow_run_filter=FlowRunFilter(
                 start_time=FlowRunFilterStartTime(after_=since), state=FlowRunFilterState(
                     type=FlowRunFilterStateType(any_=[StateType.FAILED, StateType.CRASHED]))),

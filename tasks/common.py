@@ -21,7 +21,9 @@ import hashlib
 import logging
 import os
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
@@ -154,14 +156,14 @@ def pipeline_identity(cfg=None) -> str:
 
 def _store_instance(store) -> str:
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from engine.storage import Manifest, PointerConflict
 
     p = store.read_pointer(IDENTITY_POINTER)
     if p is None:
         mid = store.put_manifest(Manifest.build("pipeline", [], {"instance": uuid.uuid4().hex,
-                                                                 "created": datetime.now(timezone.utc).isoformat()}))
+                                                                 "created": datetime.now(UTC).isoformat()}))
         try:
             p = store.swap_pointer(IDENTITY_POINTER, mid, expected=None)
         except PointerConflict:  # another process created it first

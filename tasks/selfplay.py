@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 
 from .artifacts import Progress
-from .common import SKIP_CONTRACTS_ENV, env_flag, forge_context, require_local, route_engine_logs, \
-    run_logger, stage_task, trace
+from .common import (
+    SKIP_CONTRACTS_ENV,
+    env_flag,
+    forge_context,
+    require_local,
+    route_engine_logs,
+    run_logger,
+    stage_task,
+    trace,
+)
 
 
 @stage_task("contracts", cache=False, name="shadow-contracts")

@@ -8,8 +8,8 @@ defaults for a config object without the section).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from engine.config import DEFAULT_RUNTIME, FLOW_STAGES, STAGES, StageRuntime  # noqa: F401  (re-exported)
 from engine.config import OrchestrationConfig as OrchestrationSettings

@@ -13,7 +13,8 @@ def test_shipped_file_equals_the_defaults():
     cfg = load_config(env={})
     assert cfg.source == str(DEFAULT_CONFIG_PATH)
     d = ForgeConfig()
-    for section in ("storage", "database", "network", "selfplay", "loop", "export", "training", "calibration", "evaluation", "gauntlet", "promotion", "orchestration", "ops"):
+    for section in ("storage", "database", "network", "selfplay", "loop", "export", "training", "calibration",
+                    "evaluation", "gauntlet", "promotion", "orchestration", "ops"):
         assert getattr(cfg, section) == getattr(d, section), section
 
 

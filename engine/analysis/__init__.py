@@ -15,12 +15,33 @@ the flows call these.
 docs/OPERATIONS.md describes the checks, the watchdog's policy and the worker layout.
 """
 
-from .elo_trend import (EloPoint, EloTrendReport, elo_inputs_from_database, elo_trend_from_records, match_record_of,
-                        plot_elo_trend, track_elo_improvement)
-from .health import (ChampionInfo, Check, DeploymentRuns, DiskInfo, HealthReport, PoolHealth, gpus_by_host,
-                     health_snapshot)
-from .parity import (ConformanceSummary, GameParity, ParityReport, check_game_parity, check_replay_parity,
-                     run_conformance)
+from .elo_trend import (
+                        EloPoint,
+                        EloTrendReport,
+                        elo_inputs_from_database,
+                        elo_trend_from_records,
+                        match_record_of,
+                        plot_elo_trend,
+                        track_elo_improvement,
+)
+from .health import (
+                        ChampionInfo,
+                        Check,
+                        DeploymentRuns,
+                        DiskInfo,
+                        HealthReport,
+                        PoolHealth,
+                        gpus_by_host,
+                        health_snapshot,
+)
+from .parity import (
+                        ConformanceSummary,
+                        GameParity,
+                        ParityReport,
+                        check_game_parity,
+                        check_replay_parity,
+                        run_conformance,
+)
 from .prefect_api import FakeGateway, PoolInfo, PrefectGateway, RunInfo, WorkerInfo
 from .settings import HealthSettings, OpsSettings, WatchdogSettings, WorkerSettings, ops_settings
 from .sources import StoredGame, load_database_games

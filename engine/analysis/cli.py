@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def add_report_arguments(parser: argparse.ArgumentParser, *, markdown: bool = True) -> None:

@@ -23,9 +23,10 @@ headline is the best-rated player that first appears at that generation.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .tables import markdown_table, text_table
 

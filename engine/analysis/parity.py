@@ -26,9 +26,10 @@ or found at the default place; a trusted vector that does not pass fails the rep
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from engine.data.records import GameRecord
 

@@ -9,9 +9,10 @@ runs it against a real Prefect server (``prefect_test_harness``).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 HEARTBEAT_EVENT = "prefect.flow-run.heartbeat"
 ACTIVE_STATES = ("SCHEDULED", "PENDING", "RUNNING", "CANCELLING", "PAUSED")
@@ -63,7 +64,7 @@ class ScheduleInfo:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _aware(t) -> datetime | None:
@@ -71,7 +72,7 @@ def _aware(t) -> datetime | None:
         return None
     if isinstance(t, str):
         t = datetime.fromisoformat(t)
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def api_url() -> str | None:
@@ -93,7 +94,7 @@ class PrefectGateway:
         self._emitted = False
 
     # -- plumbing -----------------------------------------------------------------------------------
-    def __enter__(self) -> "PrefectGateway":
+    def __enter__(self) -> PrefectGateway:
         from prefect.client.orchestration import get_client
 
         self._client = get_client(sync_client=True, httpx_settings={"timeout": self.timeout})
@@ -171,8 +172,13 @@ class PrefectGateway:
     def flow_runs(self, state_types: Sequence[str], *, since: datetime | None = None, tag: str | None = None,
                   limit: int = 1000) -> list[RunInfo]:
         """Flow runs in the given state types (``since``: expected to start after it)."""
-        from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterState,
-                                                    FlowRunFilterStateType, FlowRunFilterTags)
+        from prefect.client.schemas.filters import (
+            FlowRunFilter,
+            FlowRunFilterExpectedStartTime,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+            FlowRunFilterTags,
+        )
         from prefect.client.schemas.objects import StateType
         from prefect.client.schemas.sorting import FlowRunSort
 
@@ -312,7 +318,7 @@ class FakeGateway:
     events: list[tuple[str, dict, dict]] = field(default_factory=list)
     schedules: list[ScheduleInfo] = field(default_factory=list)
 
-    def __enter__(self) -> "FakeGateway":
+    def __enter__(self) -> FakeGateway:
         return self
 
     def __exit__(self, *exc) -> None:

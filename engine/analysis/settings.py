@@ -10,8 +10,9 @@ not know yet. docs/OPERATIONS.md documents every key.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 STUCK_ACTIONS = ("crash", "cancel", "reschedule", "report")
 LATE_ACTIONS = ("report", "reschedule", "cancel")

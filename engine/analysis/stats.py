@@ -35,8 +35,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 from engine.data.records import GameRecord, outcome_values
 
@@ -56,7 +57,7 @@ class Distribution:
     max: float
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> "Distribution":
+    def of(cls, values: Sequence[float]) -> Distribution:
         if not values:
             nan = float("nan")
             return cls(0, nan, nan, nan, nan, nan, nan)

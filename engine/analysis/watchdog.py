@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from engine.atomic import atomic_write_json
 from engine.redact import redact_exception
@@ -70,7 +71,7 @@ class WatchdogState:
     pools: dict[str, float] = field(default_factory=dict)  # pool -> last event time
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None) -> "WatchdogState":
+    def load(cls, path: str | os.PathLike | None) -> WatchdogState:
         if path is None or not Path(path).is_file():
             return cls()
         try:

@@ -11,10 +11,32 @@ from .augment import apply_symmetries, augment, inexact_samples
 from .export import ExportError, ExportReport, default_chunk_samples, export_replay_dataset, split_of
 from .gates import GateConfig, GateReport, GateResult, WindowStats, evaluate_gates
 from .parity import ParityResult, check_parity
-from .records import (RECORD_SCHEMA_VERSION, Decision, GameRecord, Outcome, RecordConfig, RecordError, engine_version,
-                      game_id_for, model_identity, outcome_values, record_from_match)
-from .samples import (FIELDS, NPZ_FORMAT, NPZ_FORMAT_VERSION, PLANE_SCALE, SampleBatch, chunk_paths, game_hash,
-                      iter_chunks, load_manifest, load_npz_chunk, verify_export)
+from .records import (
+                      RECORD_SCHEMA_VERSION,
+                      Decision,
+                      GameRecord,
+                      Outcome,
+                      RecordConfig,
+                      RecordError,
+                      engine_version,
+                      game_id_for,
+                      model_identity,
+                      outcome_values,
+                      record_from_match,
+)
+from .samples import (
+                      FIELDS,
+                      NPZ_FORMAT,
+                      NPZ_FORMAT_VERSION,
+                      PLANE_SCALE,
+                      SampleBatch,
+                      chunk_paths,
+                      game_hash,
+                      iter_chunks,
+                      load_manifest,
+                      load_npz_chunk,
+                      verify_export,
+)
 from .selfplay import generate_games
 from .shards import detect_compression, read_records, read_shard, write_shard
 from .window import data_window, reuse_budget, select_window, training_budget

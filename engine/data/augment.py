@@ -20,7 +20,7 @@ policy indices and legal indices; tests/data/test_augment.py checks this against
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -37,14 +37,14 @@ def num_symmetries(board: str) -> int:
     return 12 if geometry(board).is_hex else 8
 
 
-@lru_cache(maxsize=None)
+@cache
 def _perms(board: str, num_players: int) -> np.ndarray:
     p = np.stack([policy_permutation(board, num_players, g) for g in symmetries(board)])
     p.setflags(write=False)
     return p
 
 
-@lru_cache(maxsize=None)
+@cache
 def _inexact_channels(board: str) -> np.ndarray:
     al = action_layout(board)
     bad = np.zeros(al.A, dtype=bool)

@@ -54,23 +54,35 @@ import re
 import shutil
 import time
 from array import array
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Collection, Iterable
 
 import numpy as np
 import zstandard
 
+from engine.game.zobrist import splitmix64
 from engine.nn.actions import legal_indices
 from engine.nn.encoding import ENCODER_VERSION, config_shapes
 from engine.nn.planes import encode_state
-from engine.game.zobrist import splitmix64
 
 from .gates import GateConfig, GateReport, GateResult, WindowStats, evaluate_gates
 from .parity import check_parity
 from .records import RecordError, outcome_values
-from .samples import (FIELDS, MANIFEST, NPZ_FORMAT, NPZ_FORMAT_VERSION, PLANE_SCALE, VALUE_SEATS, SampleBatch,
-                      atomic_write_bytes, game_hash, load_manifest, npz_bytes, sha256_file)
+from .samples import (
+    FIELDS,
+    MANIFEST,
+    NPZ_FORMAT,
+    NPZ_FORMAT_VERSION,
+    PLANE_SCALE,
+    VALUE_SEATS,
+    SampleBatch,
+    atomic_write_bytes,
+    game_hash,
+    load_manifest,
+    npz_bytes,
+    sha256_file,
+)
 from .shards import read_shard
 from .window import training_budget
 
@@ -220,7 +232,7 @@ class _SpillWriter:
         }
         path = self.folder / f"{self.split}-{len(self.files):05d}.zst"
         with open(path, "wb") as fh, zstandard.ZstdCompressor(level=1).stream_writer(fh) as w:
-            for name, a in arrays.items():
+            for _name, a in arrays.items():
                 np.lib.format.write_array(w, np.ascontiguousarray(a), allow_pickle=False)
         self.files.append(path)
         self.total += n
@@ -408,7 +420,8 @@ def default_chunk_samples(board: str, num_players: int = 2) -> int:
 def export_replay_dataset(shard_paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *, board: str,
                           num_players: int, val_fraction: float = 0.05, chunk_samples: int | None = None,
                           dedup: bool = True, include_capped: bool = False, compress: bool = True,
-                          shuffle: bool = True, seed: int = 0, gates: GateConfig | None = GateConfig(),
+                          shuffle: bool = True, seed: int = 0,
+                          gates: GateConfig | None = GateConfig(),  # noqa: B008 - frozen, shared safely
                           enforce_gates: bool = True, new_games: int | None = None,
                           exclude_games: Collection[str] = (), max_reuse: float | None = None,
                           overwrite: bool = False, progress: Callable[[dict], None] | None = None) -> ExportReport:

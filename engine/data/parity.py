@@ -22,8 +22,8 @@ reason names the ply, the move or the field and what differs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from engine.game import GameState, IllegalMoveError, Move, apply_in_place, legal_moves, resolve_move
 

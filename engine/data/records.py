@@ -24,12 +24,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from engine.game import (BOARD_TYPES, GameState, Move, StateFormatError, apply_in_place, legal_moves, move_from_json,
-                         move_to_json, new_game)
+from engine.game import (
+    BOARD_TYPES,
+    GameState,
+    Move,
+    StateFormatError,
+    apply_in_place,
+    legal_moves,
+    move_from_json,
+    move_to_json,
+    new_game,
+)
 from engine.game.initial import LPS_ROUNDS_REQUIRED
 from engine.names import check_name, name_problem
 from engine.nn.encoding import ENCODER_VERSION
@@ -57,7 +67,7 @@ class RecordError(ValueError):
         prefix = (" ".join(where) + ": ") if where else ""
         super().__init__(prefix + (f"record field {field!r}: " if field else "") + message)
 
-    def at(self, source: str | None, line: int | None) -> "RecordError":
+    def at(self, source: str | None, line: int | None) -> RecordError:
         """The same error located in a file and line."""
         return RecordError(self.detail, field=self.field, source=source, line=line)
 
@@ -68,7 +78,7 @@ def engine_version() -> str:
     try:
         from importlib.metadata import version
         return f"ringrift-forge {version('ringrift-forge')}"
-    except Exception:  # not installed (source checkout without metadata)
+    except Exception:  # noqa: BLE001 - not installed (source checkout without metadata)
         return "ringrift-forge 0+unknown"
 
 
@@ -101,7 +111,7 @@ class RecordConfig:
         return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, obj: Any, where: str = "config") -> "RecordConfig":
+    def from_json(cls, obj: Any, where: str = "config") -> RecordConfig:
         if not isinstance(obj, Mapping):
             raise RecordError(f"expected an object, got {_short(obj)}", field=where)
         board = _get(obj, "board", str, where)
@@ -152,7 +162,7 @@ class Decision:
         return d
 
     @classmethod
-    def from_json(cls, obj: Any, where: str) -> "Decision":
+    def from_json(cls, obj: Any, where: str) -> Decision:
         if not isinstance(obj, Mapping):
             raise RecordError(f"expected an object, got {_short(obj)}", field=where)
         ply = _get(obj, "ply", int, where)
@@ -200,7 +210,7 @@ class Outcome:
                 "capped": self.capped}
 
     @classmethod
-    def from_json(cls, obj: Any, where: str = "outcome") -> "Outcome":
+    def from_json(cls, obj: Any, where: str = "outcome") -> Outcome:
         if not isinstance(obj, Mapping):
             raise RecordError(f"expected an object, got {_short(obj)}", field=where)
         ranking = obj.get("ranking")
@@ -232,8 +242,8 @@ def model_identity(spec: Mapping) -> str:
     """A short identity of what generated a player's moves, for the NPZ model table.
 
     ``spec["model"]`` (or ``model_id``) when the player names a model, else its evaluator's
-    ``model`` / ``model_id`` (``NetworkEvaluator.spec()`` has the network's model id); otherwise ``kind:profile`` / ``kind:version`` (e.g.
-    ``heuristic:heuristic-v1``), with a search player's evaluator in brackets
+    ``model`` / ``model_id`` (``NetworkEvaluator.spec()`` has the network's model id); otherwise
+    ``kind:profile`` / ``kind:version`` (e.g. ``heuristic:heuristic-v1``), with a search player's evaluator in brackets
     (``gumbel[heuristic:heuristic-v1]``).
     """
     if not isinstance(spec, Mapping):
@@ -318,7 +328,7 @@ class GameRecord:
         return json.dumps(self.to_json(), separators=(",", ":"), allow_nan=False)
 
     @classmethod
-    def from_json(cls, obj: Any) -> "GameRecord":
+    def from_json(cls, obj: Any) -> GameRecord:
         """Read a record; raises ``RecordError`` naming the first missing or bad field."""
         if not isinstance(obj, Mapping):
             raise RecordError(f"a record must be a JSON object, got {_short(obj)}")
@@ -370,7 +380,7 @@ class GameRecord:
                    encoder_version=_get(versions, "encoder", str, "versions"), seconds=float(seconds), schema=schema)
 
     @classmethod
-    def from_line(cls, line: str | bytes) -> "GameRecord":
+    def from_line(cls, line: str | bytes) -> GameRecord:
         try:
             obj = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:

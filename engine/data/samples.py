@@ -25,13 +25,13 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
-from engine.atomic import atomic_write_bytes  # noqa: F401  (re-exported for export.py)
+from engine.atomic import atomic_write_bytes
 from engine.nn.encoding import check_encoder_version, config_shapes
 
 NPZ_FORMAT = "ringrift-npz"
@@ -195,7 +195,7 @@ class SampleBatch:
         out[self.legal_rows(), self.legal_index] = True
         return out
 
-    def subset(self, idx: Sequence[int] | np.ndarray) -> "SampleBatch":
+    def subset(self, idx: Sequence[int] | np.ndarray) -> SampleBatch:
         """The samples ``idx`` (in that order); tables are kept as they are."""
         idx = np.asarray(idx, dtype=np.int64)
         poff, pidx, pprob = _csr_take(self.policy_offsets, idx, self.policy_index, self.policy_prob)
@@ -213,7 +213,7 @@ class SampleBatch:
         return out
 
     @classmethod
-    def concat(cls, batches: Sequence["SampleBatch"]) -> "SampleBatch":
+    def concat(cls, batches: Sequence[SampleBatch]) -> SampleBatch:
         """One batch of all samples; the tables are merged (indices remapped)."""
         if not batches:
             raise ValueError("nothing to concatenate")
@@ -309,7 +309,7 @@ def verify_export(out_dir: str | os.PathLike) -> list[str]:
     """Problems found checking every chunk of the manifest (missing file, sha256, sample count)."""
     m = load_manifest(out_dir)
     problems = []
-    for split, info in m["splits"].items():
+    for _split, info in m["splits"].items():
         for c in info["chunks"]:
             p = _chunk_path(out_dir, c["name"])
             if not p.is_file():

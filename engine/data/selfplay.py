@@ -15,7 +15,7 @@ recorded seconds per game (``tests/data/test_selfplay.py``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from engine.players import Player, make_player, play_match
 

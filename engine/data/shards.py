@@ -15,7 +15,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from typing import BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 import zstandard
 

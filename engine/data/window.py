@@ -25,7 +25,8 @@ the window.
 from __future__ import annotations
 
 import math
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 T = TypeVar("T")
 

@@ -27,8 +27,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
@@ -124,7 +125,7 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
-    def __enter__(self) -> "Database":
+    def __enter__(self) -> Database:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -252,7 +253,7 @@ def open_database(url: str, *, migrate: bool = True, echo: bool = False) -> Data
     (idempotent, safe when several processes start at once). A SQLite file's folder is created."""
     try:
         engine = create_forge_engine(url, echo=echo)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any driver or URL error becomes one DatabaseError
         # not chained: a parser's error quotes the whole URL, and a traceback would show it
         raise DatabaseError(f"cannot open database {_masked(url)}: {redact_text(e)}") from None
     db = Database(engine)

@@ -12,8 +12,8 @@ foreign key).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -181,7 +181,8 @@ def quarantine_line(session: Session, source: str, line_no: int, reason: str, *,
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     excerpt = None if raw is None else _truncate(raw, EXCERPT_CHARS)
-    values = dict(source=str(source), line_no=int(line_no), game_id=game_id, reason=_truncate(str(reason), REASON_CHARS),
+    values = dict(source=str(source), line_no=int(line_no), game_id=game_id, reason=_truncate(str(reason),
+                                                                                              REASON_CHARS),
                   excerpt=excerpt, created_at=when(created_at))
     stmt = insert(session, Quarantine.__table__).values(values) \
         .on_conflict_do_nothing(index_elements=["source", "line_no"]).returning(Quarantine.id)

@@ -18,8 +18,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, MetaData, String, \
-    Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UTCDateTime, utcnow
@@ -186,7 +197,7 @@ class Model(Base):
     metrics: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    parent: Mapped["Model | None"] = relationship(remote_side=[model_id], lazy="raise")
+    parent: Mapped[Model | None] = relationship(remote_side=[model_id], lazy="raise")
 
     __table_args__ = (
         CheckConstraint(_in("role", MODEL_ROLES), name="role"),
@@ -285,7 +296,7 @@ class Match(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    players: Mapped[list["MatchPlayer"]] = relationship(order_by="MatchPlayer.seat", lazy="raise")
+    players: Mapped[list[MatchPlayer]] = relationship(order_by="MatchPlayer.seat", lazy="raise")
 
     __table_args__ = (Index(None, "config_key", "created_at"), Index(None, "source", "run_id"))
 

@@ -15,7 +15,8 @@ no-op that returns the recorded move.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session, aliased

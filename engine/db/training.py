@@ -9,8 +9,9 @@ they came from; a link table would hold (datasets x window) rows for no query th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 from ._sql import insert, plain, when
 from .models import RUN_STATUSES, Dataset, TrainingRun
 from .rows import DatasetRow, TrainingRunRow
-
 
 # -- datasets ---------------------------------------------------------------------------------------------
 

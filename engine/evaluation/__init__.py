@@ -14,10 +14,25 @@ caller persists them and moves the champion pointer. docs/EVALUATION.md describe
     table = get_elo_service().ratings("square8_2p", rep.records + res.records)
 """
 
-from .elo import (DEFAULT_ANCHORS, EloService, Rating, RatingTable, dedupe_records, fit_ratings, get_elo_service,
-                  ratings_by_config)
-from .gauntlet import (GauntletReport, GauntletRow, PairResult, TournamentReport, default_ladder, run_gauntlet,
-                       tournament)
+from .elo import (
+                  DEFAULT_ANCHORS,
+                  EloService,
+                  Rating,
+                  RatingTable,
+                  dedupe_records,
+                  fit_ratings,
+                  get_elo_service,
+                  ratings_by_config,
+)
+from .gauntlet import (
+                  GauntletReport,
+                  GauntletRow,
+                  PairResult,
+                  TournamentReport,
+                  default_ladder,
+                  run_gauntlet,
+                  tournament,
+)
 from .ladder import LadderPlayer, LadderReport, LadderSettings, anchor_players, champion_players, ladder_report
 from .ladder_play import LadderRun, run_ladder
 from .play import OpeningPlayer, Seating, play_seatings

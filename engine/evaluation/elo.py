@@ -36,8 +36,9 @@ another config (a ``ValueError``), ``ratings_by_config`` groups them. Records wi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -251,7 +252,7 @@ def fit_ratings(records: Iterable[MatchRecord], *, config_key: str | None = None
     pairs = sorted({(i, j) for i, j, _ in agg})
     if st.prior_draws > 0:
         rows += [(i, j, 0, st.prior_draws, st.prior_draws / 2) for i, j in pairs]
-    I = np.array([x[0] for x in rows], dtype=np.int64)
+    I = np.array([x[0] for x in rows], dtype=np.int64)  # noqa: E741 - I, J: the formulas' index arrays
     J = np.array([x[1] for x in rows], dtype=np.int64)
     A = np.array([x[2] for x in rows], dtype=float)
     W = np.array([x[3] for x in rows], dtype=float)
@@ -319,7 +320,7 @@ def fit_ratings(records: Iterable[MatchRecord], *, config_key: str | None = None
     it = 0
     if m:
         f = objective(theta)
-        for it in range(1, st.max_iter + 1):
+        for it in range(1, st.max_iter + 1):  # noqa: B007 - `it` is reported after the loop
             grad, info = derivatives(theta)
             try:
                 step = np.linalg.solve(info, grad)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from engine.game import GameState, Move, legal_moves
 from engine.players import Evaluator, LockstepRun, MatchResult, Player, play_lockstep

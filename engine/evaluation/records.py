@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from engine.players import MOVE_CAP, MatchResult
 
@@ -32,7 +33,7 @@ def make_match_id(source: str, run_id: str, game_index: int) -> str:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class MatchRecord:
                 "created_at": self.created_at, "seed": self.seed}
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any] | str) -> "MatchRecord":
+    def from_json(cls, obj: Mapping[str, Any] | str) -> MatchRecord:
         d = dict(json.loads(obj) if isinstance(obj, str) else obj)
         return cls(match_id=d["match_id"], config_key=d["config_key"],
                    seats=tuple((s, r) for s, r in d["seats"]), source=d["source"], run_id=d["run_id"],

@@ -12,8 +12,9 @@ with those attributes (or a mapping) works.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from engine.game import BOARD_TYPES
 

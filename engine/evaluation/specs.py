@@ -27,11 +27,21 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from engine.players import (DEFAULT_PROFILE, Evaluator, GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer,
-                            Player, PolicyPlayer, RandomPlayer)
+from engine.players import (
+    DEFAULT_PROFILE,
+    Evaluator,
+    GumbelPlayer,
+    HeuristicEvaluator,
+    HeuristicPlayer,
+    MCTSPlayer,
+    Player,
+    PolicyPlayer,
+    RandomPlayer,
+)
 
 KINDS = ("random", "heuristic", "mcts", "gumbel", "policy")  # policy: a network's raw policy, no search
 SPEC_VERSION = 1  # part of the canonical JSON: bump only with a deliberate re-keying of every rating
@@ -166,7 +176,7 @@ class PlayerSpec:
         src = f":{self.model_id}" if self.model_id else ("" if self.profile == DEFAULT_PROFILE else f":{self.profile}")
         return f"{self.kind}-{budget}{src}"
 
-    def with_label(self, label: str) -> "PlayerSpec":
+    def with_label(self, label: str) -> PlayerSpec:
         return PlayerSpec(self.kind, self.model_id, self.simulations, self.max_considered, self.profile,
                           self.options, label)
 
@@ -179,7 +189,7 @@ class PlayerSpec:
         return d
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any] | str) -> "PlayerSpec":
+    def from_json(cls, obj: Mapping[str, Any] | str) -> PlayerSpec:
         """Inverse of ``to_json`` (a dict or its JSON text). A ``spec_id`` present must match."""
         d = dict(json.loads(obj) if isinstance(obj, str) else obj)
         v = d.pop("v", SPEC_VERSION)

@@ -34,8 +34,8 @@ are in (no promotion). A decided test takes no more blocks.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .settings import PromotionSettings
 from .stats import Z95, elo_from_score, expected_score
@@ -105,7 +105,7 @@ class SPRTState:
         self._decision = "continue"
 
     @classmethod
-    def from_settings(cls, settings: PromotionSettings, **kwargs) -> "SPRTState":
+    def from_settings(cls, settings: PromotionSettings, **kwargs) -> SPRTState:
         return cls(settings.elo0, settings.elo1, settings.alpha, settings.beta, min_games=settings.min_games,
                    max_games=settings.max_games, **kwargs)
 

@@ -12,8 +12,9 @@ specs), e.g. the champions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .elo import fit_ratings
 from .records import MatchRecord

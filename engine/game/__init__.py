@@ -21,7 +21,8 @@ from .zobrist import compute_zobrist
 
 __all__ = [
     "BOARD_TYPES", "BOOKKEEPING_TYPES", "MOVE_TYPES", "GameConfig", "GameState", "Geometry", "IllegalMoveError",
-    "Move", "StateFormatError", "apply_in_place", "apply_move", "force_move", "compute_zobrist", "geometry", "legal_moves",
+    "Move", "StateFormatError", "apply_in_place", "apply_move", "force_move", "compute_zobrist", "geometry",
+    "legal_moves",
     "line_length", "move_from_json", "move_to_json", "new_game", "replay", "resolve_move", "state_from_json",
     "state_to_json",
 ]

@@ -8,16 +8,31 @@ a territory region named by one cell); matching treats those as wildcards.
 
 from __future__ import annotations
 
-from .lines import find_lines
-from .territory import find_regions
 from .errors import IllegalMoveError
-from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE, ELIM_RECOVERY,
-                    ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, LEGACY_ALIASES, MOVE_STACK, OVERTAKING_CAPTURE,
-                    PLACE_RING, PROCESS_LINE, RECOVERY_LINE, RECOVERY_SLIDE, Move)
+from .lines import find_lines
 from .movement import stack_moves
+from .moves import (
+    CHOOSE_LINE_OPTION,
+    CHOOSE_TERRITORY_OPTION,
+    CONTINUE_CAPTURE_SEGMENT,
+    ELIM_LINE,
+    ELIM_RECOVERY,
+    ELIM_TERRITORY,
+    ELIMINATE_RINGS_FROM_STACK,
+    FORCED_ELIMINATION,
+    LEGACY_ALIASES,
+    MOVE_STACK,
+    OVERTAKING_CAPTURE,
+    PLACE_RING,
+    PROCESS_LINE,
+    RECOVERY_LINE,
+    RECOVERY_SLIDE,
+    Move,
+)
 from .phases import _movers, apply_in_place, legal_moves
 from .placement import placement_moves
 from .state import CAPTURE, COMPLETED, LINE_PROCESSING, MOVEMENT, RING_PLACEMENT, GameState
+from .territory import find_regions
 
 
 def apply_move(state: GameState, move: Move) -> GameState:

@@ -59,8 +59,8 @@ def capture_moves(s, player: int, frm: int, move_type: str) -> list[Move]:
     rings = s.stacks[frm]
     coords = s.geom.coords
     f = coords[frm]
-    return [Move(move_type, player, to=coords[l], from_=f, target=coords[t])
-            for t, l in capture_segments(s, frm, len(rings), s.occ[frm])]
+    return [Move(move_type, player, to=coords[land], from_=f, target=coords[t])
+            for t, land in capture_segments(s, frm, len(rings), s.occ[frm])]
 
 
 def apply_capture(s, player: int, frm: int, target: int, landing: int) -> None:

@@ -52,9 +52,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 # -- constants -------------------------------------------------------------------------------------
 
@@ -623,7 +624,7 @@ def run_vector(vector: Vector, force: bool = True) -> VectorResult:
         return VectorResult(vector.id, SKIP, error=vector.run_skip_reason)
     try:
         import engine.game as eg
-    except Exception as exc:  # the engine does not import: every vector errors the same way
+    except Exception as exc:  # noqa: BLE001 - the engine does not import: every vector errors the same way
         return VectorResult(vector.id, ERROR, error=f"engine.game does not import: {type(exc).__name__}: {exc}")
     notes: list[str] = []
     forced = False
@@ -709,7 +710,7 @@ def run_vector(vector: Vector, force: bool = True) -> VectorResult:
         # Consistency of the engine's own S with the JSON-derived S (note only).
         if state.s_invariant() != s_invariant(after):
             notes.append(f"engine s_invariant() {state.s_invariant()} != JSON S {s_invariant(after)}")
-    except Exception as exc:  # IllegalMoveError, StateFormatError, or an engine crash
+    except Exception as exc:  # noqa: BLE001 - IllegalMoveError, StateFormatError, or an engine crash
         return VectorResult(vector.id, ERROR, error=f"{stage}: {type(exc).__name__}: {exc}", notes=tuple(notes),
                             forced=forced)
 

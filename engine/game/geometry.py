@@ -8,7 +8,7 @@ per ``(board_type, size)`` and shared by every state of that board.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 Coord = tuple[int, ...]
 
@@ -96,7 +96,7 @@ def _hex_cells(radius: int) -> list[Coord]:
     return cells
 
 
-@lru_cache(maxsize=None)
+@cache
 def geometry(board_type: str, size: int | None = None) -> Geometry:
     """The shared geometry of a board; ``size`` defaults to the canonical size of the type."""
     if board_type not in DEFAULT_SIZE:

@@ -7,26 +7,41 @@ a complete canonical game. Transitions follow the current reference engines (doc
 
 from __future__ import annotations
 
-from .board import remove_top_rings
+from .board import has_material, remove_top_rings
 from .capture import apply_capture, can_capture, capture_moves
 from .errors import IllegalMoveError
 from .lines import apply_line, find_lines, line_moves
 from .movement import apply_move_stack, stack_moves
-from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT, ELIM_LINE,
-                    ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_BOARD_CHANGE_TYPES,
-                    NO_LINE_ACTION, NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION,
-                    OVERTAKING_CAPTURE, PLACE_RING, PROCESS_LINE, RECOVERY_SLIDE, SKIP_CAPTURE, SKIP_PLACEMENT,
-                    SKIP_RECOVERY, SKIP_TERRITORY_PROCESSING, SWAP_SIDES, Move)
+from .moves import (
+    CHOOSE_LINE_OPTION,
+    CHOOSE_TERRITORY_OPTION,
+    CONTINUE_CAPTURE_SEGMENT,
+    ELIM_LINE,
+    ELIMINATE_RINGS_FROM_STACK,
+    FORCED_ELIMINATION,
+    MOVE_STACK,
+    NO_BOARD_CHANGE_TYPES,
+    NO_LINE_ACTION,
+    NO_MOVEMENT_ACTION,
+    NO_PLACEMENT_ACTION,
+    NO_TERRITORY_ACTION,
+    OVERTAKING_CAPTURE,
+    PLACE_RING,
+    PROCESS_LINE,
+    RECOVERY_SLIDE,
+    SKIP_CAPTURE,
+    SKIP_PLACEMENT,
+    SKIP_RECOVERY,
+    SKIP_TERRITORY_PROCESSING,
+    SWAP_SIDES,
+    Move,
+)
 from .placement import apply_placement, placement_moves
 from .recovery import apply_recovery, recovery_eligible, recovery_moves
-from .state import (CAPTURE, CHAIN_CAPTURE, COMPLETED, LINE_PROCESSING, MOVEMENT, RING_PLACEMENT,
-                    TERRITORY_PROCESSING)
+from .state import CAPTURE, CHAIN_CAPTURE, COMPLETED, LINE_PROCESSING, MOVEMENT, RING_PLACEMENT, TERRITORY_PROCESSING
 from .state import FORCED_ELIMINATION as FE_PHASE
-from .territory import apply_region, apply_self_elimination, processable_regions, region_moves, \
-    self_elimination_moves
+from .territory import apply_region, apply_self_elimination, processable_regions, region_moves, self_elimination_moves
 from .victory import any_stack_action, check_victory, lps_turn_start
-from .board import has_material
-
 
 # -- legal moves ----------------------------------------------------------------------------------
 

@@ -10,8 +10,7 @@ bottommost ring of a chosen stack), except for line Option 2.
 from __future__ import annotations
 
 from .board import collapse, extract_bottom_ring, remove_top_rings, set_marker
-from .moves import (RECOVERY_FALLBACK, RECOVERY_LINE, RECOVERY_SLIDE, RECOVERY_STACK_STRIKE, SKIP_RECOVERY,
-                    Move)
+from .moves import RECOVERY_FALLBACK, RECOVERY_LINE, RECOVERY_SLIDE, RECOVERY_STACK_STRIKE, SKIP_RECOVERY, Move
 
 
 def recovery_eligible(s, player: int) -> bool:

@@ -14,8 +14,18 @@ from .board import cap_height, collapse, set_marker, set_stack
 from .errors import StateFormatError
 from .geometry import BOARD_TYPES, RINGS_PER_PLAYER, geometry
 from .initial import empty_state, ring_elimination_threshold, territory_threshold
-from .moves import (CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, LEGACY_ALIASES,
-                    MOVE_TYPES, NO_BOARD_CHANGE_TYPES, PLACE_RING, RECOVERY_SLIDE, SWAP_SIDES, Move)
+from .moves import (
+    CHOOSE_TERRITORY_OPTION,
+    ELIM_RECOVERY,
+    ELIM_TERRITORY,
+    LEGACY_ALIASES,
+    MOVE_TYPES,
+    NO_BOARD_CHANGE_TYPES,
+    PLACE_RING,
+    RECOVERY_SLIDE,
+    SWAP_SIDES,
+    Move,
+)
 from .state import ACTIVE, CAPTURE, COMPLETED, MOVEMENT, PHASES, RING_PLACEMENT, TERRITORY_PROCESSING, GameState
 
 # Move types whose ``to`` is meaningful; the others carry a sentinel position on the wire.

@@ -175,7 +175,7 @@ class GameState:
         self.turn_moves = 0
 
     # -- copying -----------------------------------------------------------------------------
-    def clone(self) -> "GameState":
+    def clone(self) -> GameState:
         """An independent copy (cells and counters copied; immutable parts shared)."""
         new = GameState.__new__(GameState)
         new.geom = self.geom

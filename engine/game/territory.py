@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .geometry import bit_cells
 from .board import collapse, eliminate, extract_bottom_ring, remove_top_rings, set_stack
+from .geometry import bit_cells
 from .moves import CHOOSE_TERRITORY_OPTION, ELIM_RECOVERY, ELIM_TERRITORY, ELIMINATE_RINGS_FROM_STACK, Move
+
 
 class Region(NamedTuple):
     cells: frozenset  # cell ids

@@ -7,8 +7,7 @@ from .board import has_material
 from .capture import can_capture
 from .movement import can_move
 from .placement import has_placement
-from .state import (COMPLETED, GAME_OVER, LAST_PLAYER_STANDING, RING_ELIMINATION, STALEMATE,
-                    TERRITORY_CONTROL)
+from .state import COMPLETED, GAME_OVER, LAST_PLAYER_STANDING, RING_ELIMINATION, STALEMATE, TERRITORY_CONTROL
 
 
 def any_stack_action(s, player: int) -> bool:

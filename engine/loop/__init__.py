@@ -9,10 +9,28 @@ database (no Prefect here; ``tasks/`` and ``flows/`` wrap these).
 
 from .artifacts import champion_pointer_name, load_model, publish_model
 from .context import Context, open_context
-from .stages import (ConfigStatus, ExportStageResult, GauntletStageResult, GenerationResult, PromotionStageResult,
-                     SelfplayResult, StageError, TrainStageResult, champion, generation, ingest_shards, loop_status,
-                     rollback, run_export, run_gauntlet_stage, run_promotion_stage, run_prune, run_selfplay, run_sync,
-                     run_training)
+from .stages import (
+                     ConfigStatus,
+                     ExportStageResult,
+                     GauntletStageResult,
+                     GenerationResult,
+                     PromotionStageResult,
+                     SelfplayResult,
+                     StageError,
+                     TrainStageResult,
+                     champion,
+                     generation,
+                     ingest_shards,
+                     loop_status,
+                     rollback,
+                     run_export,
+                     run_gauntlet_stage,
+                     run_promotion_stage,
+                     run_prune,
+                     run_selfplay,
+                     run_sync,
+                     run_training,
+)
 
 __all__ = [
     "ConfigStatus", "Context", "ExportStageResult", "GauntletStageResult", "GenerationResult", "PromotionStageResult",

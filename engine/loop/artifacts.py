@@ -122,7 +122,7 @@ def dataset_chunks(store, dataset_id: str, cache_dir: Path) -> tuple[list[Path],
     if enc is not None:
         try:
             check_encoder_version(enc)
-        except Exception as e:  # EncoderVersionError: keep the type, add which dataset
+        except Exception as e:  # noqa: BLE001 - EncoderVersionError: keep the type, add which dataset
             raise type(e)(f"dataset {dataset_id}: {e} (export the games again)") from None
     out: dict[str, list[Path]] = {"train": [], "val": []}
     for e in man.entries:

@@ -15,8 +15,19 @@ docs/STORAGE.md. Pure library: no orchestration here.
 """
 
 from .backend import Backend, KeyInfo, open_backend, redact_url
-from .errors import (ArtifactError, BackendError, DocumentError, IntegrityError, InvalidName, ManifestNotFound,
-                     ObjectNotFound, PointerConflict, PointerNotFound, StorageError, SyncFailed)
+from .errors import (
+                     ArtifactError,
+                     BackendError,
+                     DocumentError,
+                     IntegrityError,
+                     InvalidName,
+                     ManifestNotFound,
+                     ObjectNotFound,
+                     PointerConflict,
+                     PointerNotFound,
+                     StorageError,
+                     SyncFailed,
+)
 from .manifest import Manifest, ManifestEntry
 from .objects import ObjectRef
 from .pointers import Pointer

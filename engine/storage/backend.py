@@ -95,7 +95,7 @@ class Backend(abc.ABC):
             if op not in _READ_OPS:  # a write that finds no parent (bucket, folder) is not "not found"
                 raise BackendError(op, self.url, key, e) from e
             raise ObjectNotFound(self.url, key) from None
-        except Exception as e:  # noqa: BLE001 - any fsspec/botocore/OS failure becomes a StorageError
+        except Exception as e:
             raise BackendError(op, self.url, key, e) from e
 
     # -- reads (fsspec) --------------------------------------------------------------------------

@@ -136,7 +136,7 @@ class Manifest:
                                              e.get("metadata") or {}))
             except KeyError as k:
                 raise ValueError(f"entry {i} lacks {k}") from None
-            except Exception as x:  # InvalidName or ValueError from validation
+            except Exception as x:  # noqa: BLE001 - InvalidName or ValueError from validation
                 raise ValueError(f"entry {i}: {x}") from None
         return cls(doc.get("kind"), tuple(entries), doc.get("metadata") or {})
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import layout
@@ -32,11 +32,11 @@ _TIME_FMT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def format_time(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime(_TIME_FMT)
+    return t.astimezone(UTC).strftime(_TIME_FMT)
 
 
 def parse_time(s: str) -> datetime:
-    return datetime.strptime(s, _TIME_FMT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(s, _TIME_FMT).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Pointer:
                        doc.get("previous"), doc.get("metadata") or {}, etag)
         except KeyError as k:
             raise ValueError(f"missing field {k}") from None
-        except Exception as e:  # InvalidName, ValueError, TypeError from validation
+        except Exception as e:  # noqa: BLE001 - InvalidName, ValueError, TypeError from validation
             raise ValueError(str(e)) from None
 
     @property
@@ -125,7 +125,7 @@ def swap_pointer(backend: Backend, name: str, new_target: str, expected: Pointer
                              "(history entries carry no etag)")
     if backend.info(layout.manifest_key(new_target)) is None:
         raise ManifestNotFound(backend.url, layout.manifest_key(new_target))
-    t = now or datetime.now(timezone.utc)
+    t = now or datetime.now(UTC)
     if expected is not None and t <= expected.updated_at:  # clocks of two hosts may disagree
         t = expected.updated_at + timedelta(microseconds=1)
     new = Pointer(name, new_target, expected.version + 1 if expected else 1, t,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -91,7 +91,7 @@ class S3Backend(Backend):
             self.fs.call_s3("copy_object", Bucket=self.bucket, Key=self._s3key(key),
                             CopySource={"Bucket": self.bucket, "Key": self._s3key(key)},
                             MetadataDirective="REPLACE",
-                            Metadata={"touched": datetime.now(timezone.utc).isoformat()})
+                            Metadata={"touched": datetime.now(UTC).isoformat()})
 
     # -- compare-and-swap ------------------------------------------------------------------------
     def read_versioned(self, key: str) -> tuple[bytes, str] | None:

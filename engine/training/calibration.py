@@ -35,9 +35,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,8 @@ class ReliabilityBin:
 
 
 def reliability_table(predicted: np.ndarray | Sequence[float], targets: np.ndarray | Sequence[float],
-                      weights: np.ndarray | Sequence[float] | None = None, bins: int = 10) -> tuple[ReliabilityBin, ...]:
+                      weights: np.ndarray | Sequence[float] | None = None, bins: int = 10) -> tuple[ReliabilityBin,
+                                                                                                    ...]:
     """``bins`` equal-width bins of the prediction over [-1, 1] (1 falls in the last bin)."""
     if bins < 1:
         raise ValueError(f"bins must be >= 1, got {bins}")
@@ -151,7 +153,8 @@ def reliability_table(predicted: np.ndarray | Sequence[float], targets: np.ndarr
     out = []
     for b in range(bins):
         has = wsum[b] > 0
-        out.append(ReliabilityBin(lo=float(edges[b]), hi=float(edges[b + 1]), count=int(count[b]), weight=float(wsum[b]),
+        out.append(ReliabilityBin(lo=float(edges[b]), hi=float(edges[b + 1]), count=int(count[b]),
+                                  weight=float(wsum[b]),
                                   mean_predicted=float(psum[b] / wsum[b]) if has else None,
                                   mean_observed=float(zsum[b] / wsum[b]) if has else None))
     return tuple(out)
@@ -188,7 +191,7 @@ class CalibrationReport:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "CalibrationReport":
+    def from_json(cls, d: dict) -> CalibrationReport:
         d = dict(d)
         d["bins"] = tuple(ReliabilityBin(**b) for b in d.get("bins", ()))
         return cls(**d)
@@ -198,7 +201,8 @@ class CalibrationReport:
         rows = [f"{'bin':>15} {'count':>8} {'predicted':>10} {'observed':>10}"]
         for b in self.bins:
             if b.count:
-                rows.append(f"[{b.lo:+.2f}, {b.hi:+.2f}) {b.count:8d} {b.mean_predicted:+10.4f} {b.mean_observed:+10.4f}")
+                rows.append(f"[{b.lo:+.2f}, {b.hi:+.2f}) {b.count:8d} {b.mean_predicted:+10.4f} "
+                            f"{b.mean_observed:+10.4f}")
         rows.append(f"ECE {self.ece:.4f}  MCE {self.mce:.4f}  MSE {self.mse:.4f}  scale {self.scale:.3f} "
                     f"({self.objective}; ECE after scaling {self.ece_scaled:.4f})")
         return "\n".join(rows)
@@ -208,7 +212,8 @@ class ValueCalibrator:
     """Predicted values and outcomes of held-out samples, and the calibration measures over them."""
 
     def __init__(self, predicted: np.ndarray | Sequence[float], targets: np.ndarray | Sequence[float],
-                 weights: np.ndarray | Sequence[float] | None = None, *, bins: int = 10, objective: str = "mse") -> None:
+                 weights: np.ndarray | Sequence[float] | None = None, *, bins: int = 10,
+                 objective: str = "mse") -> None:
         p = np.asarray(predicted, dtype=np.float64).ravel()
         z = np.asarray(targets, dtype=np.float64).ravel()
         if p.shape != z.shape:
@@ -231,7 +236,7 @@ class ValueCalibrator:
     @classmethod
     def from_network(cls, model: Any, paths: Iterable[str | os.PathLike], *, seats: str = "first",
                      weight_by_count: bool = False, device: str | None = None, batch_size: int = 512,
-                     bins: int = 10, objective: str = "mse") -> "ValueCalibrator":
+                     bins: int = 10, objective: str = "mse") -> ValueCalibrator:
         """Predictions of ``model`` over the NPZ chunks ``paths`` (one forward pass per batch).
 
         ``model``: a ``RingRiftNet``, a ``Checkpoint`` or a checkpoint path, an ``Inference`` or a
@@ -274,7 +279,7 @@ class ValueCalibrator:
     def fit_scale(self, objective: str | None = None) -> float:
         return fit_value_scale(self.predicted, self.targets, self.weights, objective or self.objective)
 
-    def scaled(self, scale: float) -> "ValueCalibrator":
+    def scaled(self, scale: float) -> ValueCalibrator:
         """The same samples with the predictions passed through ``tanh(scale * atanh(v))``."""
         return ValueCalibrator(scale_values(self.predicted, scale), self.targets, self.weights, bins=self.bins,
                                objective=self.objective)
@@ -291,7 +296,8 @@ class ValueCalibrator:
         f = _objective(self.objective)
         return CalibrationReport(
             samples=len(self), weight=wt, ece=expected_calibration_error(table), mce=float(max(gaps, default=0.0)),
-            mse=_objective("mse")(self.predicted, self.targets, w), nll=_objective("nll")(self.predicted, self.targets, w),
+            mse=_objective("mse")(self.predicted, self.targets, w), nll=_objective("nll")(self.predicted,
+                                                                                          self.targets, w),
             mean_predicted=float(np.sum(w * self.predicted) / wt), mean_observed=float(np.sum(w * self.targets) / wt),
             objective=self.objective, scale=scale, ece_scaled=after.ece(),
             loss_scaled=f(after.predicted, self.targets, w), bins=table)

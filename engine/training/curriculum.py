@@ -61,9 +61,10 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -153,7 +154,7 @@ class CurriculumStage:
         return d
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "CurriculumStage":
+    def from_json(cls, d: Mapping[str, Any]) -> CurriculumStage:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -161,7 +162,7 @@ class CurriculumStage:
         return cls(**dict(d))
 
     @classmethod
-    def coerce(cls, obj: Any) -> "CurriculumStage":
+    def coerce(cls, obj: Any) -> CurriculumStage:
         """From a ``CurriculumStage`` or a mapping."""
         if isinstance(obj, cls):
             return obj
@@ -187,7 +188,7 @@ class CurriculumConfig:
         return {"stages": [s.to_json() for s in self.stages], "allow_transfer": self.allow_transfer}
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any] | str) -> "CurriculumConfig":
+    def from_json(cls, d: Mapping[str, Any] | str) -> CurriculumConfig:
         if isinstance(d, str):
             d = json.loads(d)
         known = {f.name for f in dataclasses.fields(cls)}
@@ -200,7 +201,7 @@ class CurriculumConfig:
         return cls(stages=tuple(CurriculumStage.coerce(s) for s in d.get("stages", ())), allow_transfer=allow)
 
     @classmethod
-    def coerce(cls, obj: Any) -> "CurriculumConfig":
+    def coerce(cls, obj: Any) -> CurriculumConfig:
         """From a ``CurriculumConfig``, a mapping or its JSON text."""
         if isinstance(obj, cls):
             return obj
@@ -225,7 +226,7 @@ class DataSource:
         object.__setattr__(self, "val", tuple(Path(p) for p in self.val))
 
     @classmethod
-    def from_export(cls, name: str, export_dir: str | os.PathLike, generation: int = 0) -> "DataSource":
+    def from_export(cls, name: str, export_dir: str | os.PathLike, generation: int = 0) -> DataSource:
         """The train and val chunks of a finished export (``manifest.json``)."""
         m = json.loads((Path(export_dir) / "manifest.json").read_text())
         val = chunk_paths(export_dir, "val") if "val" in m.get("splits", {}) else []
@@ -272,7 +273,7 @@ class GenerationWeights:
 
     @classmethod
     def from_sources(cls, sources: Sequence[DataSource], *, decay: float, min_weight: float = 0.0,
-                     splits: Sequence[str] = ("train",)) -> "GenerationWeights":
+                     splits: Sequence[str] = ("train",)) -> GenerationWeights:
         """Generations by game, read from the ``game_hash`` arrays of the sources' chunks (a game
         in several sources takes the newest generation); ``latest`` = the newest source."""
         games: dict[int, int] = {}

@@ -12,9 +12,9 @@ random board symmetry per sample, ``engine.data.augment``) with ``rng`` seeded b
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -82,7 +82,8 @@ class TrainingData:
                 k += n_batches
                 carry = _SizeOnly(n_group - n_batches * self.batch_size)  # type: ignore[assignment]
                 continue
-            parts = ([carry] if carry is not None and len(carry) else []) + [load_npz_chunk(self.paths[i]) for i in group]
+            parts = (([carry] if carry is not None and len(carry) else [])
+                     + [load_npz_chunk(self.paths[i]) for i in group])
             if any(isinstance(p, _SizeOnly) for p in parts):  # resumed mid-carry: rebuild it exactly
                 parts = self._rebuild_carry(e, g) + parts[1:]
             merged = SampleBatch.concat(parts)
@@ -100,7 +101,8 @@ class TrainingData:
         order = np.random.default_rng([self.seed, e]).permutation(len(self.paths))
         carry = None
         for g in range(0, upto, self.shuffle_chunks):
-            parts = ([carry] if carry is not None else []) + [load_npz_chunk(self.paths[i]) for i in order[g:g + self.shuffle_chunks]]
+            parts = (([carry] if carry is not None else [])
+                     + [load_npz_chunk(self.paths[i]) for i in order[g:g + self.shuffle_chunks]])
             merged = SampleBatch.concat(parts)
             perm = np.random.default_rng([self.seed, e, g]).permutation(len(merged))
             rest = perm[(len(merged) // self.batch_size) * self.batch_size:]

@@ -28,7 +28,7 @@ class LossBatch:
     weight: torch.Tensor  # float32 [N] sample weight (1 = plain)
     num_players: int
 
-    def to(self, device: torch.device) -> "LossBatch":
+    def to(self, device: torch.device) -> LossBatch:
         return LossBatch(*(getattr(self, f).to(device, non_blocking=True) for f in
                            ("planes", "globals", "values", "legal_row", "legal_index", "target_row", "target_index",
                             "target_prob", "weight")), num_players=self.num_players)

@@ -20,7 +20,6 @@ from safetensors.torch import load_file
 from safetensors.torch import save as st_save
 
 from engine.atomic import atomic_write_bytes, atomic_write_json
-
 from engine.nn.checkpoint import Checkpoint, Lineage, load_checkpoint, save_checkpoint
 from engine.nn.network import RingRiftNet
 

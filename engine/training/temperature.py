@@ -42,8 +42,9 @@ has ``random()`` (``random.Random`` or ``numpy.random.Generator``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, is_dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class TemperatureConfig:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any] | str) -> "TemperatureConfig":
+    def from_json(cls, d: Mapping[str, Any] | str) -> TemperatureConfig:
         """From a dict (or its JSON text); unknown keys are an error."""
         if isinstance(d, str):
             d = json.loads(d)
@@ -94,7 +95,7 @@ class TemperatureConfig:
         return cls(**dict(d))
 
     @classmethod
-    def coerce(cls, obj: Any) -> "TemperatureConfig":
+    def coerce(cls, obj: Any) -> TemperatureConfig:
         """From a ``TemperatureConfig``, any dataclass with the same fields (``engine.config``), or a mapping."""
         if isinstance(obj, cls):
             return obj
@@ -164,7 +165,7 @@ class TemperatureScheduler:
         return self.config.to_json()
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any] | str) -> "TemperatureScheduler":
+    def from_json(cls, d: Mapping[str, Any] | str) -> TemperatureScheduler:
         return cls(TemperatureConfig.from_json(d))
 
 

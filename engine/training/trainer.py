@@ -25,9 +25,9 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -80,7 +80,7 @@ class TrainResult:
 def _optimizer(cfg: TrainingConfig) -> Callable[[RingRiftNet], torch.optim.Optimizer]:
     def make(net: RingRiftNet) -> torch.optim.Optimizer:
         decay, no_decay = [], []
-        for name, p in net.named_parameters():
+        for _name, p in net.named_parameters():
             (no_decay if p.ndim <= 1 else decay).append(p)  # no weight decay on biases and norms
         return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                                   {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
@@ -125,7 +125,8 @@ def _losses(net: RingRiftNet, b: LossBatch, cfg: TrainingConfig, dtype) -> tuple
     w = b.weight
     wsum = w.sum().clamp_min(1e-8)
     loss = ((cfg.policy_weight * pl + cfg.value_weight * vl) * w).sum() / wsum
-    return loss, {"policy_loss": float((pl.detach() * w).sum() / wsum), "value_loss": float((vl.detach() * w).sum() / wsum)}
+    return loss, {"policy_loss": float((pl.detach() * w).sum() / wsum),
+                  "value_loss": float((vl.detach() * w).sum() / wsum)}
 
 
 def validate(net: RingRiftNet, paths: Sequence[Path], cfg: TrainingConfig, device: torch.device) -> dict | None:

@@ -14,11 +14,20 @@ player's rings in hand / eliminated / territory. ``ringrift show`` is the comman
 """
 
 from .drawing import Circle, Drawing, Line, Polygon, Text, to_png, to_svg
-from .game import (Frame, SavedGame, frame_drawing, game_frames, game_markdown, game_states, render_game_html,
-                   render_game_svgs, save_game, svg_data_uri)
+from .game import (
+    Frame,
+    SavedGame,
+    frame_drawing,
+    game_frames,
+    game_markdown,
+    game_states,
+    render_game_html,
+    render_game_svgs,
+    save_game,
+    svg_data_uri,
+)
 from .layout import BoardLayout, board_layout
-from .load import (GameNotFound, iter_shard_records, load_game_record, record_from_shard, records_from_paths,
-                   shard_bytes)
+from .load import GameNotFound, iter_shard_records, load_game_record, record_from_shard, records_from_paths, shard_bytes
 from .render import PLAYER_COLOURS, describe_move, state_drawing
 
 

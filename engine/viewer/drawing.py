@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 from xml.sax.saxutils import escape
 
 Point = tuple[float, float]
@@ -61,7 +60,7 @@ class Text:
     klass: str = ""
 
 
-Shape = Union[Polygon, Circle, Line, Text]
+Shape = Polygon | Circle | Line | Text
 
 
 @dataclass
@@ -125,8 +124,8 @@ def to_svg(d: Drawing) -> str:
             parts.append(f'<line x1="{_f(s.a[0])}" y1="{_f(s.a[1])}" x2="{_f(s.b[0])}" y2="{_f(s.b[1])}"'
                          f'{_common("none", s.stroke, s.width, s.opacity, s.dash, s.klass)} stroke-linecap="round"/>')
             if s.arrow:
-                tip, l, r = _arrow_head(s.a, s.b, 4 + 2.5 * s.width)
-                pts = " ".join(f"{_f(x)},{_f(y)}" for x, y in (tip, l, r))
+                tip, left, right = _arrow_head(s.a, s.b, 4 + 2.5 * s.width)
+                pts = " ".join(f"{_f(x)},{_f(y)}" for x, y in (tip, left, right))
                 parts.append(f'<polygon points="{pts}"{_common(s.stroke, "none", 0, s.opacity, None, s.klass)}/>')
         elif isinstance(s, Text):
             weight = ' font-weight="bold"' if s.bold else ""
@@ -175,17 +174,19 @@ def to_png(d: Drawing, path: str | Path, *, dpi: int = 100) -> Path:
     for z, s in enumerate(d.shapes):
         if isinstance(s, Polygon):
             ax.add_patch(MPolygon(s.points, closed=True, facecolor=_rgba(s.fill, s.opacity),
-                                  edgecolor=_rgba(s.stroke, s.opacity), linewidth=s.width * pt if s.stroke != "none" else 0,
+                                  edgecolor=_rgba(s.stroke, s.opacity),
+                                  linewidth=s.width * pt if s.stroke != "none" else 0,
                                   linestyle=_mpl_dash(s.dash), zorder=z))
         elif isinstance(s, Circle):
-            ax.add_patch(MCircle(s.center, s.r, facecolor=_rgba(s.fill, s.opacity), edgecolor=_rgba(s.stroke, s.opacity),
+            ax.add_patch(MCircle(s.center, s.r, facecolor=_rgba(s.fill, s.opacity), edgecolor=_rgba(s.stroke,
+                                                                                                    s.opacity),
                                  linewidth=s.width * pt if s.stroke != "none" else 0, zorder=z))
         elif isinstance(s, Line):
             ax.plot([s.a[0], s.b[0]], [s.a[1], s.b[1]], color=_rgba(s.stroke, s.opacity), linewidth=s.width * pt,
                     linestyle=_mpl_dash(s.dash), solid_capstyle="round", zorder=z)
             if s.arrow:
-                tip, l, r = _arrow_head(s.a, s.b, 4 + 2.5 * s.width)
-                ax.add_patch(MPolygon((tip, l, r), closed=True, facecolor=_rgba(s.stroke, s.opacity),
+                tip, left, right = _arrow_head(s.a, s.b, 4 + 2.5 * s.width)
+                ax.add_patch(MPolygon((tip, left, right), closed=True, facecolor=_rgba(s.stroke, s.opacity),
                                       edgecolor="none", zorder=z))
         elif isinstance(s, Text):
             ax.text(s.at[0], s.at[1], s.text, fontsize=s.size * pt, color=s.fill,

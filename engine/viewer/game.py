@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from engine.data.records import GameRecord
 from engine.game import GameState, Move, apply_move

@@ -32,7 +32,7 @@ class BoardLayout:
         """The width available for a piece inside one cell (square side, hexagon's inner width)."""
         return self.cell if not self.geom.is_hex else self.cell * SQRT3
 
-    def shifted(self, dx: float, dy: float) -> "BoardLayout":
+    def shifted(self, dx: float, dy: float) -> BoardLayout:
         return BoardLayout(self.geom, self.cell, tuple((x + dx, y + dy) for x, y in self.centers),
                            tuple(tuple((x + dx, y + dy) for x, y in o) for o in self.outlines), self.width, self.height)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from engine.data.records import GameRecord, RecordError
 from engine.data.shards import read_shard

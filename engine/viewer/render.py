@@ -17,7 +17,7 @@ How a position is drawn (the legend under the board says the same):
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from engine.game import GameState, Move
 from engine.game.board import cap_height
@@ -174,7 +174,8 @@ def _arrow(d: Drawing, lay: BoardLayout, a: int, b: int, head: bool = True) -> N
     # stop short of the centre so the arrow head does not hide the stack label
     k = 0.72 if head else 1.0
     end = (pa[0] + (pb[0] - pa[0]) * k, pa[1] + (pb[1] - pa[1]) * k) if head else pb
-    d.add(Line(pa, end, stroke=HIGHLIGHT, width=max(2.5, lay.span * 0.07), opacity=0.95, arrow=head, klass="move-arrow"))
+    d.add(Line(pa, end, stroke=HIGHLIGHT, width=max(2.5, lay.span * 0.07), opacity=0.95, arrow=head,
+               klass="move-arrow"))
 
 
 def _draw_move(d: Drawing, lay: BoardLayout, state: GameState, move: Move) -> None:
@@ -210,7 +211,8 @@ def _draw_move(d: Drawing, lay: BoardLayout, state: GameState, move: Move) -> No
             _outline(d, lay, c, dash="4 2")
         return
     for c in cells(move.to):
-        _outline(d, lay, c, colour="#c0392b" if t in ("eliminate_rings_from_stack", "forced_elimination") else HIGHLIGHT)
+        _outline(d, lay, c, colour="#c0392b" if t in ("eliminate_rings_from_stack",
+                                                      "forced_elimination") else HIGHLIGHT)
 
 
 # -- the whole picture ----------------------------------------------------------------------------------

@@ -63,8 +63,17 @@ def _ingest(store, db, recs, folder: Path, name: str):
 
 
 def build_history(cfg, config_path: Path, work: Path) -> History:
-    from engine.db import (GameRow, MatchRow, MatchSeat, database_from_config, insert_games, record_matches,
-                           register_model, set_champion, upsert_player_spec)
+    from engine.db import (
+        GameRow,
+        MatchRow,
+        MatchSeat,
+        database_from_config,
+        insert_games,
+        record_matches,
+        register_model,
+        set_champion,
+        upsert_player_spec,
+    )
     from engine.evaluation import RANDOM_SPEC, PlayerSpec
     from engine.storage import Manifest, ManifestEntry, store_from_config
 

@@ -49,7 +49,8 @@ def test_from_the_database(history, tmp_path):
 def _rec(i, a, b, a_wins, gen):
     first, second = (a, b) if i % 2 == 0 else (b, a)
     win = a if a_wins else b
-    return MatchRecord(f"x{gen}-{i}", "hex8_2p", ((first, 1 if first == win else 2), (second, 1 if second == win else 2)),
+    return MatchRecord(f"x{gen}-{i}", "hex8_2p", ((first, 1 if first == win else 2), (second,
+                                                                                      1 if second == win else 2)),
                        "gauntlet", "r", i, 50, "ring_elimination", "2026-01-01T00:00:00+00:00")
 
 

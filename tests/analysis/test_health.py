@@ -8,8 +8,7 @@ import json
 import pytest
 
 from engine.analysis import HealthSettings, PoolInfo, health_snapshot
-from engine.analysis.health import (FAIL, OK, SKIP, WARN, DiskInfo, check_disk, gpus_by_host, run_table,
-                                    run_with_timeout)
+from engine.analysis.health import FAIL, OK, SKIP, WARN, DiskInfo, check_disk, gpus_by_host, run_table, run_with_timeout
 
 from .fakes import NOW, cluster, run
 
@@ -53,7 +52,8 @@ def test_problems_are_named(history):
 
     later = health_snapshot(history.cfg, gateway=gw, settings=dataclasses.replace(st, champion_max_age_hours=24),
                             now=utcnow() + __import__("datetime").timedelta(days=3))
-    assert later.check("champion square8_2p").status == WARN and "older than" in later.check("champion square8_2p").detail
+    champ = later.check("champion square8_2p")
+    assert champ.status == WARN and "older than" in champ.detail
     # the run an hour past its start is overdue: nothing runs what was scheduled (it was only a warning)
     assert rep.unhealthy == ("pool gpu", "scheduler") and not rep.ok
     assert "1 run(s) still Scheduled more than 30 min past their start (selfplay/default 1)" in \

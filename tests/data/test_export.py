@@ -16,8 +16,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.data import (ExportError, GateConfig, chunk_paths, export_replay_dataset, generate_games, iter_chunks,
-                         load_manifest, load_npz_chunk, outcome_values, split_of, verify_export, write_shard)
+from engine.data import (
+    ExportError,
+    GateConfig,
+    chunk_paths,
+    export_replay_dataset,
+    generate_games,
+    iter_chunks,
+    load_manifest,
+    load_npz_chunk,
+    outcome_values,
+    split_of,
+    verify_export,
+    write_shard,
+)
 from engine.game import apply_in_place
 from engine.nn import encode_state, legal_indices
 

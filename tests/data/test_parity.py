@@ -8,7 +8,7 @@ import time
 import pytest
 
 from engine.data import Outcome, check_parity, generate_games
-from engine.game import Move, legal_moves, apply_in_place
+from engine.game import Move, apply_in_place, legal_moves
 
 
 @pytest.fixture(scope="module")

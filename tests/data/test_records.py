@@ -7,8 +7,18 @@ import json
 
 import pytest
 
-from engine.data import (RECORD_SCHEMA_VERSION, GameRecord, RecordConfig, RecordError, check_parity, game_id_for,
-                         generate_games, model_identity, outcome_values, record_from_match)
+from engine.data import (
+    RECORD_SCHEMA_VERSION,
+    GameRecord,
+    RecordConfig,
+    RecordError,
+    check_parity,
+    game_id_for,
+    generate_games,
+    model_identity,
+    outcome_values,
+    record_from_match,
+)
 from engine.game import BOOKKEEPING_TYPES, apply_in_place
 from engine.nn import ENCODER_VERSION
 from engine.players import GumbelPlayer, HeuristicEvaluator, RandomPlayer, play_match, terminal_values
@@ -99,7 +109,7 @@ def test_game_ids_deterministic():
 
 
 def test_outcome_values_match_terminal_values(random_games):
-    for (board, n), recs in random_games.items():
+    for (_board, n), recs in random_games.items():
         for rec in recs:
             s = rec.config.initial_state()
             for m in rec.moves:

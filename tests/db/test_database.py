@@ -8,7 +8,7 @@ import sys
 import textwrap
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,19 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from engine.config import config_from_dict
-from engine.db import (Database, DatabaseError, alembic_config, count_games, database_from_config, head_revision,
-                       insert_games, open_database, record_shard, upgrade, upgrade_sql)
+from engine.db import (
+    Database,
+    DatabaseError,
+    alembic_config,
+    count_games,
+    database_from_config,
+    head_revision,
+    insert_games,
+    open_database,
+    record_shard,
+    upgrade,
+    upgrade_sql,
+)
 from engine.db.models import Base, Shard
 from engine.db.types import UTCDateTime, as_utc
 from tests.db.conftest import _url
@@ -242,7 +253,7 @@ def test_timestamps_are_utc(db):
         record_shard(s, shard("s1", created_at=local))
     with db.session(write=False) as s:
         got = s.scalar(select(Shard.created_at))
-    assert got == local and got.tzinfo == timezone.utc and got.hour == 12
+    assert got == local and got.tzinfo == UTC and got.hour == 12
 
 
 def test_naive_datetimes_are_refused():

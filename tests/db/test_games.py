@@ -8,8 +8,18 @@ from dataclasses import replace
 
 import pytest
 
-from engine.db import (count_games, games_since, get_game, get_shard, insert_games, quarantine_line, quarantined,
-                       record_shard, set_game_status, shards_since)
+from engine.db import (
+    count_games,
+    games_since,
+    get_game,
+    get_shard,
+    insert_games,
+    quarantine_line,
+    quarantined,
+    record_shard,
+    set_game_status,
+    shards_since,
+)
 from engine.db.games import EXCERPT_CHARS, INSERT_BATCH
 from tests.db.helpers import at, game, shard
 

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from engine.db import (MatchRow, MatchSeat, RatingRow, UnknownPlayerSpec, count_matches, default_label,
-                       get_player_spec, latest_ratings, list_player_specs, matches_for, player_spec_id,
-                       rating_history, record_match, record_matches, save_ratings, spec_model_id, upsert_player_spec)
+from engine.db import (
+    MatchRow,
+    MatchSeat,
+    RatingRow,
+    UnknownPlayerSpec,
+    count_matches,
+    default_label,
+    get_player_spec,
+    latest_ratings,
+    list_player_specs,
+    matches_for,
+    player_spec_id,
+    rating_history,
+    record_match,
+    record_matches,
+    save_ratings,
+    spec_model_id,
+    upsert_player_spec,
+)
 from tests.db.helpers import at
 
 GUMBEL = {"kind": "gumbel", "model": "ab12cd34ef56aa", "simulations": 64}
@@ -76,7 +92,8 @@ def test_unknown_specs_and_bad_seats(db):
             record_match(s, _match("m1", g, "0" * 64))
     with pytest.raises(ValueError, match="seat"):
         with db.session() as s:
-            record_match(s, MatchRow("m2", "square8_2p", "gauntlet", (MatchSeat(1, g, 1, 1.0), MatchSeat(1, h, 2, 0.0))))
+            record_match(s, MatchRow("m2", "square8_2p", "gauntlet", (MatchSeat(1, g, 1, 1.0), MatchSeat(1, h, 2,
+                                                                                                         0.0))))
     with pytest.raises(ValueError, match="no seats"):
         with db.session() as s:
             record_match(s, MatchRow("m3", "square8_2p", "gauntlet", ()))

@@ -8,9 +8,25 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from engine.db import (PointerConflict, PromotionRow, champion_pointer, current_champion, get_model, get_pointer,
-                       get_promotion, lineage, list_models, list_promotions, pointer_history, record_pointer_move,
-                       record_promotion, register_model, set_champion, set_model_role, update_model_metrics)
+from engine.db import (
+    PointerConflict,
+    PromotionRow,
+    champion_pointer,
+    current_champion,
+    get_model,
+    get_pointer,
+    get_promotion,
+    lineage,
+    list_models,
+    list_promotions,
+    pointer_history,
+    record_pointer_move,
+    record_promotion,
+    register_model,
+    set_champion,
+    set_model_role,
+    update_model_metrics,
+)
 from tests.db.helpers import at, model
 
 

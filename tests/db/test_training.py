@@ -7,8 +7,18 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from engine.db import (TrainingRunRow, finish_training_run, get_dataset, get_model, get_training_run, list_datasets,
-                       list_training_runs, record_dataset, register_model, start_training_run)
+from engine.db import (
+    TrainingRunRow,
+    finish_training_run,
+    get_dataset,
+    get_model,
+    get_training_run,
+    list_datasets,
+    list_training_runs,
+    record_dataset,
+    register_model,
+    start_training_run,
+)
 from tests.db.helpers import at, dataset, model
 
 

@@ -91,9 +91,9 @@ def test_prefect_yaml_is_in_sync_with_the_plan():
 
 def test_prefect_yaml_entrypoints_load_the_named_flows():
     import yaml
+    from prefect.flows import load_flow_from_entrypoint
 
     from deployments import prefect_yaml
-    from prefect.flows import load_flow_from_entrypoint
 
     doc = yaml.safe_load(prefect_yaml.default_path().read_text())
     seen = set()

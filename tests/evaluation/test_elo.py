@@ -6,8 +6,15 @@ import math
 
 import pytest
 
-from engine.evaluation import (RANDOM_SPEC_ID, EloService, EloSettings, PlayerSpec, fit_ratings, get_elo_service,
-                               ratings_by_config)
+from engine.evaluation import (
+    RANDOM_SPEC_ID,
+    EloService,
+    EloSettings,
+    PlayerSpec,
+    fit_ratings,
+    get_elo_service,
+    ratings_by_config,
+)
 
 from .helpers import record, simulate_2p, simulate_plackett_luce
 

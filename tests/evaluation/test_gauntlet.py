@@ -6,8 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from engine.evaluation import (EvaluatorCache, GauntletSettings, PlayerSpec, default_ladder, make_match_id,
-                               run_gauntlet, tournament)
+from engine.evaluation import (
+    EvaluatorCache,
+    GauntletSettings,
+    PlayerSpec,
+    default_ladder,
+    make_match_id,
+    run_gauntlet,
+    tournament,
+)
 
 from .helpers import CountingLoader
 

@@ -6,8 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.evaluation import (EloSettings, GauntletSettings, PromotionSettings, make_config_key,
-                               parse_config_key)
+from engine.evaluation import EloSettings, GauntletSettings, PromotionSettings, make_config_key, parse_config_key
 
 
 def test_defaults_and_sections():

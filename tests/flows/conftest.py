@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
@@ -100,9 +100,9 @@ def write_config(path: Path, home: Path, **sections) -> Path:
 @pytest.fixture
 def make_forge(tmp_path, monkeypatch):
     """``make_forge(**sections)``: a fresh pipeline with the TINY config (plus overrides)."""
-    from tasks.common import close_contexts
-
     import torch
+
+    from tasks.common import close_contexts
 
     for k in FORGE_ENV:
         monkeypatch.delenv(k, raising=False)
@@ -169,8 +169,13 @@ def pg_url(pg_admin) -> Iterator[str]:  # noqa: F811
 def flow_runs(**filters) -> list:
     """Flow runs of the test server (newest first); filters: deployment_id, flow_name, ids."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (FlowFilter, FlowFilterName, FlowRunFilter,
-                                                FlowRunFilterDeploymentId, FlowRunFilterId)
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterId,
+    )
     from prefect.client.schemas.sorting import FlowRunSort
 
     fr_filter = FlowRunFilter()
@@ -211,9 +216,9 @@ def retry_flow_run(flow, flow_run_id):
 def deployed(prefect_server):
     """``ringrift deploy``'s plan (of the default config) applied once to the session's server;
     returns (plan, first report)."""
-    from engine.config import config_from_dict
     from deployments.apply import apply_plan
     from deployments.spec import build_plan
+    from engine.config import config_from_dict
 
     plan = build_plan(config_from_dict({}, env={}), workdir="/opt/ringrift-forge")
     return plan, apply_plan(plan)

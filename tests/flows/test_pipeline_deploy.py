@@ -100,9 +100,9 @@ def test_deployment_run_with_a_parameter(deployed):
 
 
 def test_the_deploy_command_twice(deployed, capsys, monkeypatch):
-    from ringrift import deploy
-
     import argparse
+
+    from ringrift import deploy
 
     p = argparse.ArgumentParser()
     deploy.add_arguments(p)

@@ -26,8 +26,15 @@ def _artifacts(keys: list[str]) -> dict[str, list]:
 
 @pytest.mark.slow
 def test_one_generation_on_s3_and_postgresql(prefect_server, make_forge, s3_server, aws_env, pg_url):
-    from engine.db import count_games, current_champion, get_promotion, list_datasets, list_models, list_promotions
-    from engine.db import matches_for
+    from engine.db import (
+        count_games,
+        current_champion,
+        get_promotion,
+        list_datasets,
+        list_models,
+        list_promotions,
+        matches_for,
+    )
     from flows.master_loop import master_loop_flow, summary_text
 
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"

@@ -7,8 +7,20 @@ import pytest
 from engine.game import IllegalMoveError, apply_move, legal_moves
 from engine.game.moves import Move
 
-from .helpers import (all_markers, all_stacks, collapsed_owner, eliminated, find, find_all, marker, play, position, stack,
-                      total_eliminated, types)
+from .helpers import (
+    all_markers,
+    all_stacks,
+    collapsed_owner,
+    eliminated,
+    find,
+    find_all,
+    marker,
+    play,
+    position,
+    stack,
+    total_eliminated,
+    types,
+)
 
 
 def cap(frm, target, to, player=1):

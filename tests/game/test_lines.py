@@ -8,8 +8,20 @@ import pytest
 from engine.game import IllegalMoveError, apply_move, legal_moves
 from engine.game.moves import Move
 
-from .helpers import (all_collapsed, all_markers, all_stacks, eliminated, find, history_types,
-                      marker, play, position, territory, total_eliminated, types)
+from .helpers import (
+    all_collapsed,
+    all_markers,
+    all_stacks,
+    eliminated,
+    find,
+    history_types,
+    marker,
+    play,
+    position,
+    territory,
+    total_eliminated,
+    types,
+)
 
 LINE_TYPES = ("process_line", "choose_line_option")
 

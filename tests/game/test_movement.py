@@ -7,8 +7,21 @@ import pytest
 from engine.game import IllegalMoveError, apply_move, legal_moves
 from engine.game.moves import Move
 
-from .helpers import (all_collapsed, all_markers, all_stacks, collapsed_owner, eliminated, find_all, marker,
-                      play, position, stack, territory, total_eliminated, types)
+from .helpers import (
+    all_collapsed,
+    all_markers,
+    all_stacks,
+    collapsed_owner,
+    eliminated,
+    find_all,
+    marker,
+    play,
+    position,
+    stack,
+    territory,
+    total_eliminated,
+    types,
+)
 
 
 def destinations(state, frm):

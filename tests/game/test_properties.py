@@ -18,8 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from engine.game import (apply_move, legal_moves, move_from_json, move_to_json, new_game, replay, state_from_json,
-                         state_to_json)
+from engine.game import (
+    apply_move,
+    legal_moves,
+    move_from_json,
+    move_to_json,
+    new_game,
+    replay,
+    state_from_json,
+    state_to_json,
+)
 from engine.game.invariants import check_invariants
 
 SMALL = [("square8", 2), ("square8", 3), ("square8", 4), ("hex8", 2), ("hex8", 3), ("hex8", 4)]

@@ -8,8 +8,19 @@ import pytest
 from engine.game import IllegalMoveError, apply_move, legal_moves
 from engine.game.moves import Move
 
-from .helpers import (all_collapsed, all_markers, all_stacks, eliminated, find, find_all, play, position,
-                      territory, total_eliminated, types)
+from .helpers import (
+    all_collapsed,
+    all_markers,
+    all_stacks,
+    eliminated,
+    find,
+    find_all,
+    play,
+    position,
+    territory,
+    total_eliminated,
+    types,
+)
 
 
 def slides(state):

@@ -11,8 +11,15 @@ from __future__ import annotations
 import pytest
 
 import engine.game as eg
-from engine.game import (IllegalMoveError, apply_move, legal_moves, move_from_json, new_game, state_from_json,
-                         state_to_json)
+from engine.game import (
+    IllegalMoveError,
+    apply_move,
+    legal_moves,
+    move_from_json,
+    new_game,
+    state_from_json,
+    state_to_json,
+)
 
 StateFormatError = getattr(eg, "StateFormatError", Exception)
 
@@ -198,7 +205,8 @@ def test_decision_02_line_costs_one_ring_territory_and_fe_cost_the_cap():
     history = [{"type": "recovery_slide", "player": 1, "from": P(2, 3), "to": P(2, 2), "recoveryMode": "fallback",
                 "extractionStacks": ["5,5"]},
                {"type": "no_line_action", "player": 1}]
-    r = load(stacks={"5,5": [2, 1, 2], "7,7": [2]}, markers={"1,0": 1, "0,1": 1, "2,2": 1}, phase="territory_processing",
+    r = load(stacks={"5,5": [2, 1, 2], "7,7": [2]}, markers={"1,0": 1, "0,1": 1, "2,2": 1},
+             phase="territory_processing",
              history=history)
     r = jmove(r, {"type": "choose_territory_option", "player": 1, "to": P(0, 0)})
     assert [(m.to, m.context) for m in of_type(legal_moves(r), "eliminate_rings_from_stack")] == [((5, 5), "recovery")]

@@ -8,8 +8,16 @@ import random
 
 import pytest
 
-from engine.game import (apply_move, legal_moves, move_from_json, move_to_json, new_game, replay, state_from_json,
-                         state_to_json)
+from engine.game import (
+    apply_move,
+    legal_moves,
+    move_from_json,
+    move_to_json,
+    new_game,
+    replay,
+    state_from_json,
+    state_to_json,
+)
 from engine.game.moves import Move
 
 from .helpers import position, types

@@ -8,8 +8,7 @@ import json
 import pytest
 
 import engine.game.soak as soak_mod
-from engine.game.soak import (ALL_CONFIGS, REFERENCE, format_table, main, parse_config, parse_configs, play_game,
-                              soak)
+from engine.game.soak import ALL_CONFIGS, REFERENCE, format_table, main, parse_config, parse_configs, play_game, soak
 
 
 def test_small_soak_is_clean():

@@ -124,7 +124,7 @@ def test_compose_images_match_the_project_pins(compose):
 
 def test_compose_commands_are_ringrift_subcommands(compose):
     seen = set()
-    for name, svc in compose["services"].items():
+    for _name, svc in compose["services"].items():
         cmd = svc.get("command")
         if isinstance(cmd, list) and cmd and cmd[0] == "ringrift":
             check_ringrift_command(cmd)
@@ -133,7 +133,7 @@ def test_compose_commands_are_ringrift_subcommands(compose):
 
 
 def test_compose_environment_is_read_by_someone(compose):
-    for name, svc in compose["services"].items():
+    for _name, svc in compose["services"].items():
         for k in (svc.get("environment") or {}):
             check_env_name(k)
 

@@ -6,9 +6,21 @@ import pytest
 
 from engine.config import config_from_dict
 from engine.db import current_champion, list_models, matches_for, pointer_history
-from engine.loop import (StageError, champion, generation, loop_status, open_context, rollback, run_export,
-                         run_gauntlet_stage, run_promotion_stage,
-                         run_prune, run_selfplay, run_sync, run_training)
+from engine.loop import (
+    StageError,
+    champion,
+    generation,
+    loop_status,
+    open_context,
+    rollback,
+    run_export,
+    run_gauntlet_stage,
+    run_promotion_stage,
+    run_prune,
+    run_selfplay,
+    run_sync,
+    run_training,
+)
 
 SMALL = {"selfplay": {"games_per_batch": 6, "simulations": 4, "max_considered": 4, "max_moves": 600},
          "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2},
@@ -78,8 +90,8 @@ def test_promotion_moves_the_pointer_and_rollback_moves_it_back(easy_ctx):
 
     shard = ctx.store.get_manifest(sp.manifest_id).entries[0]
     recs = list(read_records(ctx.store.open(shard.sha256)))
-    assert all(p["evaluator"]["model_id"] == g1.training.model_id and p["generation"] == 1 and p["temperature"]["kind"] == "step"
-               for r in recs for p in r.players)
+    assert all(p["evaluator"]["model_id"] == g1.training.model_id and p["generation"] == 1
+               and p["temperature"]["kind"] == "step" for r in recs for p in r.players)
     # temperature 1 for the first plies: some recorded choices are not the search's own top move
     assert all(d.chosen < d.legal_count for r in recs for d in r.decisions)
     ex = run_export(ctx, "square8_2p")

@@ -9,8 +9,15 @@ import pytest
 import torch
 
 from engine.nn import ENCODER_VERSION, EncoderVersionError
-from engine.nn.checkpoint import (CheckpointError, Lineage, checkpoint_bytes, checkpoint_from_bytes, load_checkpoint,
-                                  model_identity, save_checkpoint)
+from engine.nn.checkpoint import (
+    CheckpointError,
+    Lineage,
+    checkpoint_bytes,
+    checkpoint_from_bytes,
+    load_checkpoint,
+    model_identity,
+    save_checkpoint,
+)
 from tests.nn.helpers import encoded, tiny_net
 
 

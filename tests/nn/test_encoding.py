@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 
 from engine.game import apply_in_place, legal_moves, new_game
-from engine.nn import (CONFIGS, ENCODER_VERSION, EncoderVersionError, check_encoder_version, config_shapes,
-                       encode_state, encoder_shapes, legal_indices)
+from engine.nn import (
+    CONFIGS,
+    ENCODER_VERSION,
+    EncoderVersionError,
+    check_encoder_version,
+    config_shapes,
+    encode_state,
+    encoder_shapes,
+    legal_indices,
+)
 
 EXPECTED_SHAPES = {
     "square8": ((29, 8, 8), (239, 8, 8)),

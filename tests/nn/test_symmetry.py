@@ -6,9 +6,20 @@ import numpy as np
 import pytest
 
 from engine.game import apply_in_place, geometry, legal_moves, new_game
-from engine.nn import (encode_state, legal_indices, legal_mask, move_to_index, policy_permutation,
-                       state_policy_permutation, symmetries, transform_move, transform_planes, transform_policy,
-                       transform_policy_index, transform_state)
+from engine.nn import (
+    encode_state,
+    legal_indices,
+    legal_mask,
+    move_to_index,
+    policy_permutation,
+    state_policy_permutation,
+    symmetries,
+    transform_move,
+    transform_planes,
+    transform_policy,
+    transform_policy_index,
+    transform_state,
+)
 from engine.nn.actions import action_layout
 
 BOARDS = ["square8", "hex8", "square19", "hexagonal"]

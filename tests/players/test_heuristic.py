@@ -7,8 +7,15 @@ import json
 import pytest
 
 from engine.game import apply_move, legal_moves, new_game, state_to_json
-from engine.players import DEFAULT_PROFILE, FEATURES, HeuristicPlayer, ProfileError, RandomPlayer, load_profile, \
-    play_series
+from engine.players import (
+    DEFAULT_PROFILE,
+    FEATURES,
+    HeuristicPlayer,
+    ProfileError,
+    RandomPlayer,
+    load_profile,
+    play_series,
+)
 from tests.game.helpers import position
 from tests.players.helpers import decision_positions
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from engine.players import (GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, RandomPlayer,
-                            play_lockstep, play_match)
+from engine.players import (
+    GumbelPlayer,
+    HeuristicEvaluator,
+    HeuristicPlayer,
+    MCTSPlayer,
+    RandomPlayer,
+    play_lockstep,
+    play_match,
+)
 
 
 class CountingEvaluator(HeuristicEvaluator):
@@ -50,7 +57,8 @@ def test_players_without_evaluator_and_three_players():
 
 def test_one_call_per_evaluator_per_step():
     a, b = CountingEvaluator(), CountingEvaluator()
-    run = play_lockstep("square8", 2, lambda g: [MCTSPlayer(a, simulations=4, seed=g), MCTSPlayer(b, simulations=4, seed=g)],
+    run = play_lockstep("square8", 2, lambda g: [MCTSPlayer(a, simulations=4, seed=g), MCTSPlayer(b, simulations=4,
+                                                                                                  seed=g)],
                         games=4, seed=0, max_moves=40)
     assert run.evaluator_calls == len(a.calls) + len(b.calls)
     assert max(a.calls) > 1 and max(b.calls) > 1

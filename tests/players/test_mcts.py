@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from engine.game import apply_move, legal_moves, new_game, state_to_json

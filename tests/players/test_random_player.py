@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from engine.game import legal_moves, state_to_json
 from engine.players import RandomPlayer
 from tests.players.helpers import decision_positions

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.storage import InvalidName
-from engine.storage import layout
+from engine.storage import InvalidName, layout
 
 SHA = "ab" + "0" * 62
 
@@ -18,13 +17,13 @@ def test_keys():
     assert layout.object_key(SHA) == f"objects/ab/{SHA}"
     assert layout.manifest_key(SHA) == f"manifests/{SHA}.json"
     assert layout.pointer_key("champion/square8_2p") == "pointers/champion/square8_2p.json"
-    t = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
+    t = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     assert layout.history_key("champion/square8_2p", 7, t) == \
         "pointers-history/champion/square8_2p/0000000007-20260102T030405678901Z.json"
 
 
 def test_keys_parse_back():
-    t = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+    t = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
     assert layout.sha_from_object_key(layout.object_key(SHA)) == SHA
     assert layout.id_from_manifest_key(layout.manifest_key(SHA)) == SHA
     assert layout.name_from_pointer_key(layout.pointer_key("a/b")) == "a/b"
@@ -57,11 +56,11 @@ def test_history_keys_of_valid_names_parse_back(segments, version):
         layout.check_pointer_name(name)
     except InvalidName:
         return  # a segment ending in .json
-    key = layout.history_key(name, version, datetime(2026, 5, 6, tzinfo=timezone.utc))
+    key = layout.history_key(name, version, datetime(2026, 5, 6, tzinfo=UTC))
     assert layout.parse_history_key(key) == (name, version)
 
 
 def test_history_keys_sort_by_version():
-    t = datetime(2030, 1, 1, tzinfo=timezone.utc)
-    early = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    t = datetime(2030, 1, 1, tzinfo=UTC)
+    early = datetime(2020, 1, 1, tzinfo=UTC)
     assert layout.history_key("p", 9, t) < layout.history_key("p", 10, early)

@@ -113,7 +113,7 @@ def test_json_round_trip_property(kind, entries, meta):
 def test_entry_names_that_could_leave_a_folder_are_refused(name):
     with pytest.raises(ValueError, match="invalid manifest entry name"):
         ManifestEntry(name, SHA1, 1)
-    doc = ('{"entries":[{"kind":"object","metadata":{},"name":%s,"sha256":"%s","size":1}],'
-           '"format":"ringrift-manifest/1","kind":"dataset","metadata":{}}') % (json.dumps(name), SHA1)
+    doc = (f'{{"entries":[{{"kind":"object","metadata":{{}},"name":{json.dumps(name)},"sha256":"{SHA1}","size":1}}],'
+           '"format":"ringrift-manifest/1","kind":"dataset","metadata":{}}')
     with pytest.raises(ValueError, match="entry 0: invalid manifest entry name"):
         Manifest.from_json(doc)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from engine.storage import (DocumentError, IntegrityError, Manifest, ManifestEntry, ManifestNotFound, StorageError)
-from engine.storage import layout, manifest_store
+from engine.storage import (
+    DocumentError,
+    IntegrityError,
+    Manifest,
+    ManifestEntry,
+    ManifestNotFound,
+    StorageError,
+    layout,
+    manifest_store,
+)
 from engine.storage.hashing import sha256_bytes
 from tests.storage.conftest import clobber
 from tests.storage.helpers import publish

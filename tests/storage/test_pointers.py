@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.storage import (DocumentError, InvalidName, ManifestNotFound, Pointer, PointerConflict)
-from engine.storage import layout, pointers
+from engine.storage import DocumentError, InvalidName, ManifestNotFound, Pointer, PointerConflict, layout, pointers
 from tests.storage.conftest import clobber
 from tests.storage.helpers import publish, race_swap
 
@@ -78,7 +77,7 @@ def test_threads_racing_exactly_one_wins(store):
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def racer(target):
+        def racer(target, barrier=barrier, base=base, outcomes=outcomes):
             barrier.wait()
             try:
                 store.swap_pointer(NAME, target, base)
@@ -160,7 +159,7 @@ def test_corrupt_pointer_document_is_reported(store):
 
 
 def test_pointer_document_round_trip():
-    t = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=timezone.utc)
+    t = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
     p = Pointer("a/b", "1" * 64, 3, t, "2" * 64, {"elo": 12.5}, etag="e")
     q = Pointer.from_json(p.to_json(), "e")
     assert q == p and q.updated_at == t

@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from engine.storage import Manifest, ManifestEntry, StorageError, prune
-from engine.storage import layout
+from engine.storage import Manifest, ManifestEntry, StorageError, layout, prune
 from engine.storage.backend import KeyInfo
 from tests.storage.conftest import clobber
 from tests.storage.helpers import publish

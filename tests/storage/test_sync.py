@@ -6,9 +6,17 @@ import os
 
 import pytest
 
-from engine.storage import (IntegrityError, Manifest, ManifestEntry, PointerNotFound, SyncFailed, fetch_pointer_target,
-                            open_store, sync_store)
-from engine.storage import layout
+from engine.storage import (
+    IntegrityError,
+    Manifest,
+    ManifestEntry,
+    PointerNotFound,
+    SyncFailed,
+    fetch_pointer_target,
+    layout,
+    open_store,
+    sync_store,
+)
 from tests.storage.conftest import clobber
 from tests.storage.helpers import publish
 

@@ -13,8 +13,14 @@ from engine.nn.checkpoint import load_checkpoint, save_checkpoint
 from engine.nn.evaluator import NetworkEvaluator
 from engine.nn.inference import Inference
 from engine.nn.network import NetworkArch, build_network
-from engine.training.calibration import (CalibrationReport, CalibrationTracker, ValueCalibrator, fit_value_scale,
-                                         reliability_table, scale_values)
+from engine.training.calibration import (
+    CalibrationReport,
+    CalibrationTracker,
+    ValueCalibrator,
+    fit_value_scale,
+    reliability_table,
+    scale_values,
+)
 from tests.training.conftest import tiny_arch
 
 
@@ -84,7 +90,8 @@ def test_reliability_table_by_hand_and_weights():
     w = np.array([1, 3, 2, 1, 2])
     a = ValueCalibrator(p, z, w, bins=4).report()
     b = ValueCalibrator(np.repeat(p, w), np.repeat(z, w), bins=4).report()
-    assert a.ece == pytest.approx(b.ece) and a.scale == pytest.approx(b.scale, rel=1e-4) and a.mse == pytest.approx(b.mse)
+    assert a.ece == pytest.approx(b.ece) and a.scale == pytest.approx(b.scale,
+                                                                      rel=1e-4) and a.mse == pytest.approx(b.mse)
     assert "ECE" in a.table()
 
 
@@ -139,6 +146,7 @@ def test_from_network_on_real_chunks(dataset, tmp_path):
     both = ValueCalibrator.from_network(net, dataset.val, seats="all", weight_by_count=True)
     assert len(both) == 2 * n_val and both.weights.sum() >= 2 * n_val
     with pytest.raises(ValueError, match="the network is for hex8_2p"):
-        ValueCalibrator.from_network(build_network(NetworkArch.for_config("hex8", 2, channels=8, blocks=1)), dataset.val)
+        ValueCalibrator.from_network(build_network(NetworkArch.for_config("hex8", 2, channels=8, blocks=1)),
+                                     dataset.val)
     with pytest.raises(ValueError, match="no validation samples"):
         ValueCalibrator.from_network(net, [])

@@ -11,8 +11,17 @@ import torch
 from engine.data.samples import SampleBatch, load_npz_chunk
 from engine.nn.checkpoint import load_checkpoint, save_checkpoint
 from engine.nn.network import build_network
-from engine.training.curriculum import (CurriculumConfig, CurriculumError, CurriculumStage, CurriculumTrainer, DataSource,
-                                        GenerationWeights, arch_for_config, stage_finished, transfer_weights)
+from engine.training.curriculum import (
+    CurriculumConfig,
+    CurriculumError,
+    CurriculumStage,
+    CurriculumTrainer,
+    DataSource,
+    GenerationWeights,
+    arch_for_config,
+    stage_finished,
+    transfer_weights,
+)
 from tests.training.conftest import make_dataset, small_cfg, tiny_arch
 
 
@@ -121,7 +130,8 @@ def test_plan_errors(sources, hex_source):
         tr.plan(sources)
     with pytest.raises(CurriculumError, match="unique"):
         tr.plan(sources + sources, arch=tiny_arch())
-    tr = CurriculumTrainer(_cfg({"name": "sq", "sources": ["heuristic"]}, {"name": "hex", "sources": ["hex"]}), small_cfg())
+    tr = CurriculumTrainer(_cfg({"name": "sq", "sources": ["heuristic"]}, {"name": "hex", "sources": ["hex"]}),
+                           small_cfg())
     with pytest.raises(CurriculumError, match="data is for hex8_2p but it would start from a square8_2p network"):
         tr.plan(sources + [hex_source], arch=tiny_arch())
     # from scratch a stage may change config; with allow_transfer it may start from the previous network
@@ -216,7 +226,8 @@ def test_transfer_weights_between_boards_and_player_counts():
         arch_for_config(src.arch, "square8")
     # the transferred network runs on the new board
     arch = net.arch
-    logits, values = net.eval()(torch.zeros(2, arch.in_planes, arch.height, arch.width), torch.zeros(2, arch.num_globals))
+    logits, values = net.eval()(torch.zeros(2, arch.in_planes, arch.height, arch.width), torch.zeros(2,
+                                                                                                     arch.num_globals))
     assert logits.shape == (2, arch.policy_size) and values.shape == (2, 4)
 
 

@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 
 from engine.players.base import SearchStats
-from engine.training.temperature import (TemperatureConfig, TemperatureScheduler, apply_temperature, create_scheduler,
-                                         sample_index)
+from engine.training.temperature import (
+    TemperatureConfig,
+    TemperatureScheduler,
+    apply_temperature,
+    create_scheduler,
+    sample_index,
+)
 
 
 def test_constant_and_step():

@@ -8,8 +8,16 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from engine.game.moves import BOOKKEEPING_TYPES
-from engine.viewer import (GameNotFound, game_frames, game_markdown, load_game_record, record_from_shard,
-                           render_game_html, render_game_svgs, save_game)
+from engine.viewer import (
+    GameNotFound,
+    game_frames,
+    game_markdown,
+    load_game_record,
+    record_from_shard,
+    render_game_html,
+    render_game_svgs,
+    save_game,
+)
 
 
 def test_frames_skip_bookkeeping_and_keep_the_end(games):

@@ -54,7 +54,8 @@ def test_stacks_markers_and_territory_are_drawn_with_their_owners(board):
     assert [c.split()[1] for c in rings] == ["p2", "p1", "p1", "p3", "p3"]  # bottom ring first
     assert sum(c.endswith(" cap") for c in rings) == 2
     assert "marker p2" in cls and "collapsed p1" in cls
-    labels = [el.text for el in ET.fromstring(svg).iter(NS + "text") if (el.get("class") or "").startswith("stack-label")]
+    labels = [el.text for el in ET.fromstring(svg).iter(NS + "text")
+              if (el.get("class") or "").startswith("stack-label")]
     assert labels == ["5/2"]  # height / cap
 
 
