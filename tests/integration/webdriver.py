@@ -84,10 +84,19 @@ class Browser:
                 raise AssertionError(f"page lacks {missing} after {timeout:.0f} s; its text:\n{t[:3000]}")
             time.sleep(1.0)
 
-    def click_text(self, label: str) -> None:
-        """Click the first element whose own text is ``label`` (a tab, a button)."""
-        el = self._s("POST", "/element", {"using": "xpath", "value": f"//*[normalize-space(text())='{label}']"})
-        self._s("POST", f"/element/{next(iter(el.values()))}/click", {})
+    def click_text(self, label: str, timeout: float = 60.0) -> None:
+        """Click the innermost element whose text is ``label`` (a tab, a link), once it is there."""
+        xpath = f"(//*[normalize-space(.)='{label}'])[last()]"
+        t0 = time.monotonic()
+        while True:
+            try:
+                el = self._s("POST", "/element", {"using": "xpath", "value": xpath})
+                self._s("POST", f"/element/{next(iter(el.values()))}/click", {})
+                return
+            except RuntimeError:
+                if time.monotonic() - t0 > timeout:
+                    raise
+                time.sleep(1.0)
 
     def type_into(self, css: str, text: str) -> None:
         """Type ``text`` into the first element matching the CSS selector ``css`` (a search box)."""
