@@ -474,12 +474,14 @@ class OrchestrationConfig:
             raise ConfigError(f"orchestration.timeouts.{bad[0]}: unknown stage (stages: {', '.join(DEFAULT_TIMEOUTS)})")
         for stage, seconds in self.timeouts.items():
             if int(seconds) <= 0:
-                raise ConfigError(f"orchestration.timeouts.{stage}: must be a positive number of seconds, got {seconds!r}")
+                raise ConfigError(f"orchestration.timeouts.{stage}: must be a positive number of seconds, "
+                                  f"got {seconds!r}")
         if self.flow_timeout_factor < 1:
             raise ConfigError(f"orchestration.flow_timeout_factor: must be at least 1 (a flow runs its stages), "
                               f"got {self.flow_timeout_factor!r}")
         if self.watchdog_margin_seconds < 0:
-            raise ConfigError(f"orchestration.watchdog_margin_seconds: must be >= 0, got {self.watchdog_margin_seconds!r}")
+            raise ConfigError("orchestration.watchdog_margin_seconds: must be >= 0, "
+                              f"got {self.watchdog_margin_seconds!r}")
 
     def stages(self, profile: str) -> tuple[str, ...]:
         if profile not in self.profile_stages:

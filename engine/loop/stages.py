@@ -346,11 +346,12 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None, p
                                 new_games=new_games, exclude_games=quarantined, max_reuse=ex.max_reuse,
                                 overwrite=True, progress=progress)
     gates = [] if rep.gates is None else rep.gates.to_json()["gates"]
+    exported = int(rep.counts.get("games_exported", 0) or 0)
     if not rep.ok:
         reason = "; ".join(g["reason"] or g["name"] for g in gates if not g["ok"]) or "quality gates failed"
         log.warning("export %s refused: %s", config_key, reason)
-        return ExportStageResult(config_key, False, None, dict(rep.samples), int(rep.counts.get("games_exported", 0) or 0),
-                                 gates, reason, seconds=time.perf_counter() - t0)
+        return ExportStageResult(config_key, False, None, dict(rep.samples), exported, gates, reason,
+                                 seconds=time.perf_counter() - t0)
     entries = []
     for split in ("train", "val"):
         for c in rep.chunks[split]:
@@ -363,14 +364,14 @@ def run_export(ctx: Context, config_key: str, *, export_id: str | None = None, p
     did = ctx.store.put_manifest(man)
     with ctx.db.session() as s:
         record_dataset(s, DatasetRow(dataset_id=did, config_key=config_key, encoder_version=ENCODER_VERSION,
-                                     num_samples=rep.total_samples, num_games=int(rep.counts.get("games_exported", 0) or 0),
+                                     num_samples=rep.total_samples, num_games=exported,
                                      window={"samples": w, "total": total}, splits=dict(rep.samples),
                                      lineage={"shards": list(chosen)}, manifest_uri=f"{ctx.store.url}#{did}"))
     publish_once(ctx.store, dataset_pointer_name(config_key, did), did,  # the store's index of datasets
-                 {"games": int(rep.counts.get("games_exported", 0) or 0), "total": total})
+                 {"games": exported, "total": total})
     log.info("export %s: dataset %s, %s samples from %d shards", config_key, did[:12], rep.samples, len(chosen))
-    return ExportStageResult(config_key, True, did, dict(rep.samples), int(rep.counts.get("games_exported", 0) or 0), gates,
-                             "", reused=rep.reused, seconds=time.perf_counter() - t0)
+    return ExportStageResult(config_key, True, did, dict(rep.samples), exported, gates, "", reused=rep.reused,
+                             seconds=time.perf_counter() - t0)
 
 
 # -- training --------------------------------------------------------------------------------------
@@ -460,8 +461,9 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
                                    training_run_id=run_id, checkpoint_uri=f"manifests/{mid}.json",
                                    metrics={"best_val": res.best_val, "steps": res.steps,
                                             "ece": calibration.get("ece") if calibration else None}))
-        finish_training_run(s, run_id, metrics={"best_val": res.best_val, "steps": res.steps, "model_id": ident.model_id,
-                                                "stopped": res.stopped, "val_history": list(res.val_history)})
+        finish_training_run(s, run_id, metrics={"best_val": res.best_val, "steps": res.steps,
+                                                "model_id": ident.model_id, "stopped": res.stopped,
+                                                "val_history": list(res.val_history)})
     log.info("training %s: model %s (%s, %d steps, best val %.4f)", config_key, ident.model_id[:12], res.init,
              res.steps, res.best_val or float("nan"))
     return TrainStageResult(config_key, run_id, ident.model_id, mid, res.init, res.steps, res.stopped, res.best_val,
@@ -736,8 +738,9 @@ def run_sync(ctx: Context, remote_url: str | None = None, *, pointers: list[str]
     store (``storage.cache_dir``); ``remote_url`` defaults to the configured store."""
     from engine.storage import open_store, sync_store
 
-    remote = ctx.store if remote_url is None else open_store(remote_url, s3_endpoint_url=ctx.cfg.storage.s3_endpoint_url,
-                                                            s3_region=ctx.cfg.storage.s3_region)
+    st = ctx.cfg.storage
+    remote = ctx.store if remote_url is None else open_store(remote_url, s3_endpoint_url=st.s3_endpoint_url,
+                                                            s3_region=st.s3_region)
     local = open_store(str(ctx.cache_dir / "mirror"))
     names = pointers if pointers is not None else [p for p in remote.list_pointers() if p.startswith("champion/")]
     return sync_store(remote, local, pointers=names)

@@ -7,13 +7,36 @@ The PyTorch names are imported lazily, so code that only encodes (export, tests 
 does not pay for importing torch.
 """
 
-from .actions import (EncodingOverflowError, action_shape, index_to_move, legal_indices, legal_mask, move_to_index,
-                      moves_to_indices, policy_size)
-from .encoding import (CONFIGS, ENCODER_VERSION, EncoderVersionError, check_encoder_version, config_shapes,
-                       encoder_shapes)
+from .actions import (
+    EncodingOverflowError,
+    action_shape,
+    index_to_move,
+    legal_indices,
+    legal_mask,
+    move_to_index,
+    moves_to_indices,
+    policy_size,
+)
+from .encoding import (
+    CONFIGS,
+    ENCODER_VERSION,
+    EncoderVersionError,
+    check_encoder_version,
+    config_shapes,
+    encoder_shapes,
+)
 from .planes import encode_state, encode_states, input_shape, player_to_seat, seat_to_player
-from .symmetry import (Symmetry, policy_permutation, state_policy_permutation, symmetries, transform_move,
-                       transform_planes, transform_policy, transform_policy_index, transform_state)
+from .symmetry import (
+    Symmetry,
+    policy_permutation,
+    state_policy_permutation,
+    symmetries,
+    transform_move,
+    transform_planes,
+    transform_policy,
+    transform_policy_index,
+    transform_state,
+)
 
 _LAZY = {
     "NetworkArch": "network", "RingRiftNet": "network", "build_network": "network", "parameter_count": "network",
@@ -37,8 +60,9 @@ def __getattr__(name: str):
 
 __all__ = sorted(_LAZY) + [
     "CONFIGS", "ENCODER_VERSION", "EncoderVersionError", "EncodingOverflowError", "Symmetry", "action_shape",
-    "check_encoder_version", "config_shapes", "encode_state", "encode_states", "encoder_shapes", "index_to_move", "input_shape",
-    "legal_indices", "legal_mask", "move_to_index", "moves_to_indices", "player_to_seat", "policy_permutation", "policy_size",
+    "check_encoder_version", "config_shapes", "encode_state", "encode_states", "encoder_shapes", "index_to_move",
+    "input_shape", "legal_indices", "legal_mask", "move_to_index", "moves_to_indices", "player_to_seat",
+    "policy_permutation", "policy_size",
     "seat_to_player", "state_policy_permutation", "symmetries", "transform_move", "transform_planes",
     "transform_policy", "transform_policy_index", "transform_state",
 ]

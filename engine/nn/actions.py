@@ -48,18 +48,35 @@ them).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
 from engine.game import legal_moves
 from engine.game.geometry import DEFAULT_SIZE, geometry
 from engine.game.movement import ray_direction
-from engine.game.moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT,
-                               ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_LINE_ACTION,
-                               NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION, OVERTAKING_CAPTURE,
-                               PLACE_RING, PROCESS_LINE, RECOVERY_SLIDE, SKIP_CAPTURE, SKIP_PLACEMENT,
-                               SKIP_RECOVERY, SKIP_TERRITORY_PROCESSING, SWAP_SIDES, Move)
+from engine.game.moves import (
+    CHOOSE_LINE_OPTION,
+    CHOOSE_TERRITORY_OPTION,
+    CONTINUE_CAPTURE_SEGMENT,
+    ELIMINATE_RINGS_FROM_STACK,
+    FORCED_ELIMINATION,
+    MOVE_STACK,
+    NO_LINE_ACTION,
+    NO_MOVEMENT_ACTION,
+    NO_PLACEMENT_ACTION,
+    NO_TERRITORY_ACTION,
+    OVERTAKING_CAPTURE,
+    PLACE_RING,
+    PROCESS_LINE,
+    RECOVERY_SLIDE,
+    SKIP_CAPTURE,
+    SKIP_PLACEMENT,
+    SKIP_RECOVERY,
+    SKIP_TERRITORY_PROCESSING,
+    SWAP_SIDES,
+    Move,
+)
 from engine.game.state import CHAIN_CAPTURE
 
 from .planes import MAX_SEATS, _layout_of
@@ -90,18 +107,15 @@ class ActionLayout:
         self.M = lay.max_dist
         self.X = len(geom.line_axes)
         self.axis_of_dir = {d: a for a, d in enumerate(geom.line_axes)}
+        # channel groups in contract order, each starting where the previous one ends
+        groups = [("PLACE", MAX_PLACE), ("MOVE", self.D * self.M), ("CAPTURE", self.D * self.M),
+                  ("RECOVERY", self.D * RECOVERY_SLOTS), ("LINE_EXACT", self.X), ("LINE_ALL", self.X),
+                  ("LINE_SEGMENT", self.X), ("TERRITORY", TERRITORY_SLOTS), ("ELIMINATE", 1), ("FORCED", 1),
+                  ("GLOBAL", len(GLOBAL_TYPES))]
         off = 0
-        self.PLACE = off; off += MAX_PLACE
-        self.MOVE = off; off += self.D * self.M
-        self.CAPTURE = off; off += self.D * self.M
-        self.RECOVERY = off; off += self.D * RECOVERY_SLOTS
-        self.LINE_EXACT = off; off += self.X
-        self.LINE_ALL = off; off += self.X
-        self.LINE_SEGMENT = off; off += self.X
-        self.TERRITORY = off; off += TERRITORY_SLOTS
-        self.ELIMINATE = off; off += 1
-        self.FORCED = off; off += 1
-        self.GLOBAL = off; off += len(GLOBAL_TYPES)
+        for name, width in groups:
+            setattr(self, name, off)
+            off += width
         self.A = off
         self.size = self.A * self.HW
         # move -> index of the moves whose index depends on the move alone (not recovery slides or
@@ -133,7 +147,7 @@ def _actions_of(geom) -> ActionLayout:
     return al
 
 
-@lru_cache(maxsize=None)
+@cache
 def action_layout(board: str) -> ActionLayout:
     return _actions_of(geometry(board))
 

@@ -34,7 +34,7 @@ from safetensors.torch import save as st_save
 
 from engine.atomic import atomic_write_bytes
 
-from .encoding import ENCODER_VERSION, check_encoder_version
+from .encoding import ENCODER_VERSION, EncoderVersionError, check_encoder_version
 from .network import NetworkArch, RingRiftNet, build_network
 
 FORMAT = "ringrift-checkpoint"
@@ -93,17 +93,18 @@ class CheckpointMeta:
         }
 
     @classmethod
-    def from_json(cls, d: dict, where: str = "<metadata>") -> "CheckpointMeta":
+    def from_json(cls, d: dict, where: str = "<metadata>") -> CheckpointMeta:
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise CheckpointError(f"{where}: not a {FORMAT} metadata document")
         if d.get("format_version") != FORMAT_VERSION:
-            raise CheckpointError(f"{where}: format_version {d.get('format_version')!r}, this code reads {FORMAT_VERSION}")
+            raise CheckpointError(f"{where}: format_version {d.get('format_version')!r}, "
+                                  f"this code reads {FORMAT_VERSION}")
         try:
             check_encoder_version(d["encoder_version"])
         except KeyError:
             raise CheckpointError(f"{where}: missing key 'encoder_version'") from None
-        except Exception as e:
-            raise type(e)(f"{where}: {e}") from None
+        except EncoderVersionError as e:
+            raise EncoderVersionError(f"{where}: {e}") from None
         try:
             arch = NetworkArch.from_dict(d["arch"])
             ident = ModelIdentity(d["weights_sha256"], arch.arch_hash(), d["encoder_version"])
@@ -116,7 +117,8 @@ class CheckpointMeta:
             raise CheckpointError(f"{where}: arch_hash {d.get('arch_hash')!r} does not match its architecture "
                                   f"({ident.arch_hash})")
         if d.get("model_id") not in (None, ident.model_id):
-            raise CheckpointError(f"{where}: model_id {d.get('model_id')!r} does not match its contents ({ident.model_id})")
+            raise CheckpointError(f"{where}: model_id {d.get('model_id')!r} does not match its contents "
+                                  f"({ident.model_id})")
         return meta
 
 
@@ -165,7 +167,7 @@ def checkpoint_from_bytes(weights: bytes, metadata: bytes, where: str = "<checkp
                               f"({meta.identity.weights_sha256}): corrupt or mismatched files")
     try:
         sd = st_load(weights)
-    except Exception as e:  # safetensors raises its own error types
+    except Exception as e:  # noqa: BLE001 - safetensors raises its own error types, all of them "unreadable"
         raise CheckpointError(f"{where}: unreadable safetensors (corrupt or truncated): {e}") from None
     try:
         net = build_network(meta.arch)

@@ -4,11 +4,11 @@
     (priors, values), = ev.evaluate([state])
 
 For a batch of states: encode them (``encode_states``, the batched ``encode_state``), map the
-legal moves of each to policy indices (``moves_to_indices``), run one forward pass, and return per state the softmax of the logits
-*restricted to the legal moves* (the legal-move mask of the encoder contract, computed in float64
-for the whole batch at once) and the first ``num_players`` seat values. Finished games get their
-exact ``terminal_values`` and are not sent to the network. ``temperature`` divides the logits
-(1 = as trained).
+legal moves of each to policy indices (``moves_to_indices``), run one forward pass, and return per
+state the softmax of the logits *restricted to the legal moves* (the legal-move mask of the encoder
+contract, computed in float64 for the whole batch at once) and the first ``num_players`` seat
+values. Finished games get their exact ``terminal_values`` and are not sent to the network.
+``temperature`` divides the logits (1 = as trained).
 
 Evaluation cache: search meets the same positions again and again (the next move's search starts
 in the subtree the previous one explored, every game of a batch starts from the same opening, and
@@ -29,7 +29,7 @@ default: ``freeze=False`` keeps the module), for the same reason: its network do
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class NetworkEvaluator:
         self._cache.clear()
 
     @classmethod
-    def from_checkpoint(cls, ckpt: Checkpoint | str, device: str = "auto", **kwargs) -> "NetworkEvaluator":
+    def from_checkpoint(cls, ckpt: Checkpoint | str, device: str = "auto", **kwargs) -> NetworkEvaluator:
         if not isinstance(ckpt, Checkpoint):
             ckpt = load_checkpoint(ckpt)
         return cls(Inference(ckpt.net, device=device), model_id=ckpt.model_id, **kwargs)

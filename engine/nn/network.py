@@ -65,7 +65,7 @@ class NetworkArch:
 
     @classmethod
     def for_config(cls, board: str, num_players: int, *, channels: int = 32, blocks: int = 2, se_ratio: int = 4,
-                   policy_channels: int = 16, value_hidden: int = 32) -> "NetworkArch":
+                   policy_channels: int = 16, value_hidden: int = 32) -> NetworkArch:
         sh = config_shapes(board, num_players)
         c, h, w = sh["planes"]
         return cls(board=board, num_players=num_players, in_planes=c, num_globals=sh["globals"][0], height=h,
@@ -73,7 +73,7 @@ class NetworkArch:
                    policy_channels=policy_channels, value_hidden=value_hidden)
 
     @classmethod
-    def from_size(cls, board: str, num_players: int, size) -> "NetworkArch":
+    def from_size(cls, board: str, num_players: int, size) -> NetworkArch:
         """From an ``engine.config.NetworkSize``."""
         return cls.for_config(board, num_players, channels=size.channels, blocks=size.blocks,
                               se_ratio=size.se_ratio, policy_channels=size.policy_channels,
@@ -91,7 +91,7 @@ class NetworkArch:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "NetworkArch":
+    def from_dict(cls, d: dict) -> NetworkArch:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(d) - known)
         if unknown:

@@ -61,7 +61,7 @@ index      meaning
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -142,7 +142,7 @@ class Layout:
         return np.unpackbits(raw, bitorder="little", count=self.H * self.W).astype(np.float32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def layout(board: str) -> Layout:
     """The grid embedding of a board type (canonical size)."""
     return Layout(geometry(board))

@@ -31,7 +31,7 @@ encodings are symmetric.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from itertools import permutations
 
 import numpy as np
@@ -41,8 +41,19 @@ from engine.game.geometry import geometry, line_length
 from engine.game.moves import Move
 from engine.game.serialize import move_to_json, pos_to_json, state_from_json, state_to_json
 
-from .actions import (GLOBAL_TYPES, MAX_PLACE, RECOVERY_SLOTS, TERRITORY_SLOTS, _actions_of, _index, _ranks,
-                      action_layout, index_to_move, legal_indices, move_to_index)
+from .actions import (
+    GLOBAL_TYPES,
+    MAX_PLACE,
+    RECOVERY_SLOTS,
+    TERRITORY_SLOTS,
+    _actions_of,
+    _index,
+    _ranks,
+    action_layout,
+    index_to_move,
+    legal_indices,
+    move_to_index,
+)
 from .planes import layout
 
 Coord = tuple[int, ...]
@@ -98,7 +109,7 @@ def _build(board: str, index: int, name: str, linear: tuple) -> Symmetry:
     return Symmetry(board, index, name, linear, cell_perm, dir_perm, grid, inv)
 
 
-@lru_cache(maxsize=None)
+@cache
 def symmetries(board: str) -> tuple[Symmetry, ...]:
     """The symmetry group of a board: 8 elements on square boards, 12 on hex boards; [0] = identity."""
     geom = geometry(board)
@@ -211,7 +222,7 @@ def _complete(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     return perm
 
 
-@lru_cache(maxsize=None)
+@cache
 def _static_perm(board: str, line_len: int, sym_index: int) -> np.ndarray:
     sym = symmetries(board)[sym_index]
     al = action_layout(board)

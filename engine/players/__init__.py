@@ -8,8 +8,8 @@
 from .base import Player, SearchStats, seat_players
 from .evaluator import Evaluator, HeuristicEvaluator, terminal_values
 from .features import FEATURES, WIN_SCORE, feature_vectors, player_scores
-from .heuristic import DEFAULT_PROFILE, HeuristicPlayer, ProfileError, load_profile
 from .gumbel import GumbelPlayer
+from .heuristic import DEFAULT_PROFILE, HeuristicPlayer, ProfileError, load_profile
 from .lockstep import LockstepRun, play_lockstep
 from .match import MOVE_CAP, MatchResult, SeriesResult, play_match, play_series
 from .mcts import MCTSPlayer
@@ -17,10 +17,10 @@ from .policy_player import PolicyPlayer
 from .random_player import RandomPlayer
 
 __all__ = [
-    "DEFAULT_PROFILE", "Evaluator", "FEATURES", "GumbelPlayer", "HeuristicEvaluator", "HeuristicPlayer", "LockstepRun", "MCTSPlayer",
-    "MOVE_CAP", "MatchResult", "Player", "PolicyPlayer", "ProfileError", "RandomPlayer", "SearchStats", "SeriesResult", "WIN_SCORE",
-    "feature_vectors", "load_profile", "make_player", "play_lockstep", "play_match", "play_series", "player_scores", "seat_players",
-    "terminal_values",
+    "DEFAULT_PROFILE", "Evaluator", "FEATURES", "GumbelPlayer", "HeuristicEvaluator", "HeuristicPlayer", "LockstepRun",
+    "MCTSPlayer", "MOVE_CAP", "MatchResult", "Player", "PolicyPlayer", "ProfileError", "RandomPlayer", "SearchStats",
+    "SeriesResult", "WIN_SCORE", "feature_vectors", "load_profile", "make_player", "play_lockstep", "play_match",
+    "play_series", "player_scores", "seat_players", "terminal_values",
 ]
 
 

@@ -22,8 +22,9 @@ value from the competition rank, ``1 - 2 (rank - 1) / (n - 1)`` (rank 1 = +1, la
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from engine.game import GameState, Move, legal_moves
 

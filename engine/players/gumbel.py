@@ -28,7 +28,7 @@ the last survivors); ``last_stats.policy`` is the improved policy target
 from __future__ import annotations
 
 import math
-from typing import Generator
+from collections.abc import Generator
 
 from engine.game import GameState, Move, legal_moves
 

@@ -53,8 +53,15 @@ import math
 from pathlib import Path
 
 from engine.game import GameState, Move, apply_in_place, legal_moves
-from engine.game.moves import (CONTINUE_CAPTURE_SEGMENT, MOVE_STACK, OVERTAKING_CAPTURE, PLACE_RING, RECOVERY_SLIDE,
-                               SKIP_CAPTURE, SKIP_PLACEMENT)
+from engine.game.moves import (
+    CONTINUE_CAPTURE_SEGMENT,
+    MOVE_STACK,
+    OVERTAKING_CAPTURE,
+    PLACE_RING,
+    RECOVERY_SLIDE,
+    SKIP_CAPTURE,
+    SKIP_PLACEMENT,
+)
 from engine.game.state import CAPTURE, CHAIN_CAPTURE, COMPLETED, MOVEMENT, RING_PLACEMENT
 from engine.game.territory import components, processable_regions
 

@@ -19,8 +19,8 @@ when positions are evaluated, never what a search computes (``tests/players/test
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Callable, Generator
 
 from engine.game import GameState, apply_in_place, legal_moves, new_game
 

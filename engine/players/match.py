@@ -123,7 +123,8 @@ class SeriesResult:
         return self.wins[i] / self.games if self.games else 0.0
 
     def wins_by_name(self) -> dict[str, int]:
-        return {f"{i}:{spec.get('name', spec.get('kind'))}": w for i, (spec, w) in enumerate(zip(self.specs, self.wins))}
+        return {f"{i}:{spec.get('name', spec.get('kind'))}": w
+                for i, (spec, w) in enumerate(zip(self.specs, self.wins))}
 
 
 def play_series(board: str, num_players: int, players: list[Player], games: int, seed: int = 0, *,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import random
 from bisect import insort
-from typing import Generator
+from collections.abc import Generator
 
 from engine.game import GameState, Move, apply_in_place, legal_moves
 
