@@ -96,12 +96,12 @@ def test_real_network_evaluators():
 
 
 def test_a_resumed_promotion_continues_the_test_from_the_match_log():
-    st = _settings(batch_pairs=2)
+    st = _settings(batch_pairs=2)  # records carry created_at="t": comparing them compares the games
     counted = []
-    whole = run_promotion(H, R, "square8_2p", st, seed=6, on_counted=counted.extend)
+    whole = run_promotion(H, R, "square8_2p", st, seed=6, created_at="t", on_counted=counted.extend)
     assert [r.match_id for r in counted] == [r.match_id for r in whole.records[:whole.counted_games]]
     # the same test resumed with everything stored: no game is played, the same decision
-    again = run_promotion(H, R, "square8_2p", st, seed=6, done={r.match_id: r for r in counted})
+    again = run_promotion(H, R, "square8_2p", st, seed=6, created_at="t", done={r.match_id: r for r in counted})
     assert again.sprt == whole.sprt and again.records[:whole.counted_games] == whole.records[:whole.counted_games]
     # a crash after three blocks were counted and stored; the first stored game is marked (the
     # candidate lost it) so that taking it from the log, not replaying it, shows
@@ -109,7 +109,7 @@ def test_a_resumed_promotion_continues_the_test_from_the_match_log():
     lost = tuple((sid, 2 if sid == H.spec_id else 1) for sid, _ in first.seats)
     stored = [replace(first, seats=lost), *counted[1:6]]
     reported = []
-    rep = run_promotion(H, R, "square8_2p", st, seed=6, done={r.match_id: r for r in stored},
+    rep = run_promotion(H, R, "square8_2p", st, seed=6, created_at="t", done={r.match_id: r for r in stored},
                         on_counted=reported.extend)
     assert first.outcome(H.spec_id) == "win" and rep.records[:6] == tuple(stored)
     assert rep.losses == whole.losses + 1 or rep.counted_games != whole.counted_games
