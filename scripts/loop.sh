@@ -8,7 +8,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
-export PREFECT_SERVER_ANALYTICS_ENABLED="${PREFECT_SERVER_ANALYTICS_ENABLED:-false}"
-# Prefect's local mode starts a temporary server and gives it 20 s; a busy machine needs longer.
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="${PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS:-300}"
+# Prefect's settings for a busy machine (startup timeout, analytics off) are set by the CLI
+# itself before it imports Prefect (ringrift/_prefect_env.py).
 exec "$ROOT/.venv/bin/ringrift" master-loop "$@"

@@ -24,21 +24,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.tiny_config import TINY
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-# A generation in seconds: tiny network, few games, 1-rung ladder, short SPRT.
-TINY = {
-    "selfplay": {"games_per_batch": 4, "simulations": 2, "max_considered": 2, "max_moves": 400},
-    "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2, "max_steps": 10},
-    "network": {"sizes": {"tiny": {"channels": 8, "blocks": 1, "se_ratio": 2, "policy_channels": 8,
-                                   "value_hidden": 16}}},
-    "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}, "val_fraction": 0.3},
-    "gauntlet": {"games_per_opponent": 2, "ladder_simulations": [], "include_heuristic": False, "max_moves": 400},
-    # loose hypotheses: a candidate that is not hopeless is accepted against random
-    "promotion": {"min_games": 4, "max_games": 16, "batch_pairs": 2, "elo0": -1000.0, "elo1": -600.0,
-                  "alpha": 0.25, "beta": 0.25, "max_moves": 400},
-    "loop": {"train_threshold_games": 8},
-}
 FORGE_ENV = ("RINGRIFT_CONFIG_PATH", "RINGRIFT_HOME", "RINGRIFT_STORE_URL", "RINGRIFT_DB_URL", "RINGRIFT_CACHE_DIR",
              "RINGRIFT_S3_ENDPOINT_URL", "RINGRIFT_PROFILE", "RINGRIFT_DISABLE_LOCAL_TASKS",
              "RINGRIFT_UNIFIED_LOOP_LEGACY", "RINGRIFT_SKIP_SHADOW_CONTRACTS", "RINGRIFT_TRACE_DEBUG")

@@ -18,6 +18,7 @@ import yaml
 
 from tests.db.conftest import pg_admin  # noqa: F401 - fixture
 from tests.storage.conftest import AWS_ENV, s3_server  # noqa: F401 - fixture
+from tests.tiny_config import TINY as BASE
 
 from .processes import ServerProcess, WorkerProcess, cli, start_server, start_worker
 
@@ -25,15 +26,8 @@ from .processes import ServerProcess, WorkerProcess, cli, start_server, start_wo
 # schedule off (runs start only by the test or the automations), crash detection in a minute
 # (Prefect's flow-run heartbeats come every 30 s at the most often).
 TINY = {
-    "selfplay": {"games_per_batch": 4, "simulations": 2, "max_considered": 2, "max_moves": 400},
-    "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2, "max_steps": 10},
-    "network": {"sizes": {"tiny": {"channels": 8, "blocks": 1, "se_ratio": 2, "policy_channels": 8,
-                                   "value_hidden": 16}}},
-    "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}, "val_fraction": 0.3},
-    "gauntlet": {"games_per_opponent": 2, "ladder_simulations": [], "include_heuristic": False, "max_moves": 400},
-    "promotion": {"min_games": 4, "max_games": 16, "batch_pairs": 2, "elo0": -1000.0, "elo1": -600.0,
-                  "alpha": 0.25, "beta": 0.25, "max_moves": 400},
-    "loop": {"train_threshold_games": 8, "profile": "minimal"},
+    **BASE,
+    "loop": {**BASE["loop"], "profile": "minimal"},
     "orchestration": {"selfplay_interval_seconds": 0, "sync_interval_seconds": 0, "evaluation_interval_seconds": 0,
                       "health_interval_seconds": 0, "prune_cron": "", "master_loop_interval_seconds": 0,
                       "heartbeat_seconds": 30, "zombie_seconds": 60, "crash_retries": 2},

@@ -13,20 +13,10 @@ import pytest
 import yaml
 
 from ringrift._prefect_env import EPHEMERAL_STARTUP_TIMEOUT, EPHEMERAL_TIMEOUT_ENV, configure
+from tests.tiny_config import TINY
 
 ROOT = Path(__file__).resolve().parents[2]
 
-TINY = {
-    "selfplay": {"games_per_batch": 4, "simulations": 2, "max_considered": 2, "max_moves": 400},
-    "training": {"batch_size": 64, "epochs": 1, "checkpoint_every": 50, "warmup_steps": 2, "max_steps": 10},
-    "network": {"sizes": {"tiny": {"channels": 8, "blocks": 1, "se_ratio": 2, "policy_channels": 8,
-                                   "value_hidden": 16}}},
-    "export": {"window": {"min_window": 2000}, "gates": {"min_games": 2}, "val_fraction": 0.3},
-    "gauntlet": {"games_per_opponent": 2, "ladder_simulations": [], "include_heuristic": False, "max_moves": 400},
-    "promotion": {"min_games": 4, "max_games": 16, "batch_pairs": 2, "elo0": -1000.0, "elo1": -600.0,
-                  "alpha": 0.25, "beta": 0.25, "max_moves": 400},
-    "loop": {"train_threshold_games": 8},
-}
 
 
 def test_defaults_are_set_and_a_users_value_is_kept():
