@@ -16,9 +16,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-# Keys that change how fast a stage runs, not what it produces (selfplay workers play the same
-# games as one process: engine.players.workers).
-_RUNTIME_ONLY = {"selfplay": ("games_per_batch", "concurrency", "workers"), "gauntlet": ("concurrency",),
+# Keys that change how fast a stage runs, not what it produces.
+_RUNTIME_ONLY = {"selfplay": ("games_per_batch", "concurrency"), "gauntlet": ("concurrency",),
                  "promotion": ("concurrency",)}
 STAGE_KINDS = ("selfplay", "export", "train", "gauntlet", "promotion")
 
