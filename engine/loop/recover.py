@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from .artifacts import batch_pointer_name, fetch_object
+from .artifacts import batch_pointer_name
 from .context import Context
 from .identity import selfplay_batch_id
 
@@ -35,8 +35,9 @@ def published_batches(ctx: Context, config_key: str) -> list[tuple[str, str]]:
 def reconcile_batches(ctx: Context, config_key: str) -> int:
     """Ingest the published batches of ``config_key`` whose shard the database does not know;
     returns how many shards were ingested (0 when the database is complete)."""
-    from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
     from engine.db import get_shard
+
+    from .stages import ingest_shards
 
     missing = []
     with ctx.db.session(write=False) as s:
@@ -44,9 +45,7 @@ def reconcile_batches(ctx: Context, config_key: str) -> int:
             if get_shard(s, sha) is None:
                 missing.append((bid, sha))
     if missing:
-        aggregate_jsonl_to_db(ctx.db, [
-            ShardSource(fetch_object(ctx.store, sha, ctx.cache_dir, "shard.jsonl.zst"), sha, f"{ctx.store.url}#{sha}",
-                        f"selfplay:{bid}") for bid, sha in missing])
+        ingest_shards(ctx, [sha for _, sha in missing], {sha: f"selfplay:{bid}" for bid, sha in missing})
     return len(missing)
 
 

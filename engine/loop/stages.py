@@ -233,9 +233,8 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
 
         with ctx.db.session(write=False) as s:
             known = get_shard(s, shard.sha256) is not None
-        rep = IngestReport() if known else aggregate_jsonl_to_db(ctx.db, [ShardSource(
-            fetch_object(ctx.store, shard.sha256, ctx.cache_dir, shard.name), shard.sha256,
-            f"{ctx.store.url}#{shard.sha256}", f"selfplay:{batch_id}")])
+        rep = IngestReport() if known else ingest_shards(ctx, [shard.sha256],
+                                                         {shard.sha256: f"selfplay:{batch_id}"})
         return SelfplayResult(config_key, batch_id, shard.sha256, existing.target, md["games"], md["decisions"],
                               md["engine"], md.get("model_id"), rep.inserted, rep.quarantined, reused=True,
                               seconds=time.perf_counter() - t0)
@@ -286,12 +285,14 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
                           rep.inserted, rep.quarantined, seconds=time.perf_counter() - t0)
 
 
-def ingest_shards(ctx: Context, shard_ids: list[str]):
-    """(Re-)ingest shards of the store into the database (idempotent)."""
+def ingest_shards(ctx: Context, shard_ids: list[str], producers: dict[str, str] | None = None):
+    """(Re-)ingest shards of the store into the database (idempotent); ``producers`` names the
+    producer of a shard (``selfplay:<batch id>``) where it is known."""
     from engine.data.ingest import ShardSource, aggregate_jsonl_to_db
 
+    producers = producers or {}
     return aggregate_jsonl_to_db(ctx.db, [ShardSource(fetch_object(ctx.store, s, ctx.cache_dir, "shard.jsonl.zst"), s,
-                                                      f"{ctx.store.url}#{s}") for s in shard_ids])
+                                                      f"{ctx.store.url}#{s}", producers.get(s)) for s in shard_ids])
 
 
 # -- export ----------------------------------------------------------------------------------------
