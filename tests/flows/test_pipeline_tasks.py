@@ -4,7 +4,7 @@ flow run and across runs, the local-tasks switch."""
 from __future__ import annotations
 
 import pytest
-from conftest import flow_runs, retry_flow_run, task_runs_of
+from conftest import flow_runs, retry_flow_run, task_runs_of, wait_for
 
 import engine.loop
 
@@ -161,7 +161,12 @@ def test_a_changed_training_config_is_a_new_run_and_no_cache_hit(prefect_server,
     def train() -> tuple[dict, str]:
         st = train_flow(config_key="square8_2p", dataset_id=did, chain=False, return_state=True)
         assert st.is_completed(), st.message
-        (t,) = [t for t in task_runs_of(st.state_details.flow_run_id) if t.name.startswith("train-candidate")]
+
+        def trained():  # the server records a task's final state a moment after the flow returns
+            runs = [t for t in task_runs_of(st.state_details.flow_run_id) if t.name.startswith("train-candidate")]
+            return runs if runs and all(t.state is not None and t.state.is_final() for t in runs) else None
+
+        (t,) = wait_for(trained, timeout=120) or [None]
         return st.result(), t.state.name
 
     a, _ = train()
