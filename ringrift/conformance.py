@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.game import conformance
+    from engine.game.checks import conformance
 
     argv = (["--strict"] if args.strict else []) + ([args.folder] if args.folder else [])
     return conformance.main(argv)

@@ -10,13 +10,13 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from engine.game import soak
+    from engine.game.checks import soak
 
     soak.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.game import soak
+    from engine.game.checks import soak
 
     from ._errors import UsageError
 

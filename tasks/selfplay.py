@@ -22,7 +22,7 @@ def check_contracts() -> dict:
     """Run the canonical contract vectors before selfplay (``RINGRIFT_SKIP_SHADOW_CONTRACTS=1``
     skips it): a trusted vector that fails stops the flow, since a broken rules engine would
     poison every game it generates. Without the vectors folder the check is skipped (warning)."""
-    from engine.game import conformance
+    from engine.game.checks import conformance
 
     log = run_logger()
     if env_flag(SKIP_CONTRACTS_ENV):

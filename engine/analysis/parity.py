@@ -19,7 +19,7 @@ Every game is replayed move by move from its config's start position and checked
 4. a game read from the database agrees with its row (moves, decisions, winner, ranking, reason).
 
 The first problem of a game is reported with its ply and the move played there (the first
-diverging move). The conformance vectors (``engine.game.conformance``) run when a folder is given
+diverging move). The conformance vectors (``engine.game.checks.conformance``) run when a folder is given
 or found at the default place; a trusted vector that does not pass fails the report.
 """
 
@@ -208,7 +208,7 @@ def check_game_parity(record: GameRecord, *, row=None, deep: bool = False) -> Ga
 def run_conformance(folder: str | os.PathLike | None = None, *, force: bool = True) -> ConformanceSummary | None:
     """Run the contract vectors of ``folder`` (default: ``$RINGRIFT_CONFORMANCE_DIR``, else
     ``../shared/conformance``); None when there are none."""
-    from engine.game import conformance as conf
+    from engine.game.checks import conformance as conf
 
     folder = Path(folder) if folder is not None else conf.default_folder()
     if not conf.vectors_dir(folder).is_dir() or not conf.load_vectors(folder):

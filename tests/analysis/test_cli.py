@@ -70,7 +70,7 @@ def test_parity(history, tmp_path, capsys):
 
 
 def test_parity_runs_the_conformance_vectors_when_present(history, capsys):
-    from engine.game.conformance import default_folder, vectors_dir
+    from engine.game.checks.conformance import default_folder, vectors_dir
 
     if not vectors_dir(default_folder()).is_dir():
         pytest.skip("no conformance vectors here")

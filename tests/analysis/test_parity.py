@@ -74,7 +74,7 @@ def test_database_rows_and_quarantined_records(history):
 
 
 def test_conformance_vectors(tmp_path):
-    from engine.game.conformance import default_folder, vectors_dir
+    from engine.game.checks.conformance import default_folder, vectors_dir
 
     if not vectors_dir(default_folder()).is_dir():
         pytest.skip("no conformance vectors here")

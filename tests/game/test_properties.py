@@ -1,7 +1,7 @@
 """Property tests over uniformly random games on all 12 configs (seeds drawn by hypothesis).
 
 For every game: it ends (within a generous move bound) with a winner; after every move all state
-invariants hold (engine/game/invariants.py); ``apply_move`` never mutates its input (every slot
+invariants hold (engine/game/checks/invariants.py); ``apply_move`` never mutates its input (every slot
 compared on every move, state_to_json on a sample); ``legal_moves`` is deterministic (same state
 twice, a fresh clone, a JSON reload) and lists only moves of the player to act; every listed move
 applies without error and leaves a valid state (all moves on the small boards, sampled states on
@@ -28,7 +28,7 @@ from engine.game import (
     state_from_json,
     state_to_json,
 )
-from engine.game.invariants import check_invariants
+from engine.game.checks.invariants import check_invariants
 
 SMALL = [("square8", 2), ("square8", 3), ("square8", 4), ("hex8", 2), ("hex8", 3), ("hex8", 4)]
 BIG = [("square19", 2), ("square19", 3), ("square19", 4), ("hexagonal", 2), ("hexagonal", 3), ("hexagonal", 4)]

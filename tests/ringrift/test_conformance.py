@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.game import conformance
+from engine.game.checks import conformance
 from ringrift import cli
 
 

@@ -9,9 +9,9 @@ import random
 import pytest
 
 from engine.game import apply_move, legal_moves, new_game
-from engine.game.invariants import INVARIANTS, check_invariants, s_value
+from engine.game.checks.invariants import INVARIANTS, check_invariants, s_value
 
-from .helpers import position
+from ..helpers import position
 
 ALL_CONFIGS = [(b, n) for b in ("square8", "square19", "hex8", "hexagonal") for n in (2, 3, 4)]
 

@@ -1,7 +1,7 @@
 """Soak test: many uniformly random games, every invariant checked after every move.
 
-    python -m engine.game.soak --games 100 --configs all
-    python -m engine.game.soak --games 20 --configs square8_2p,hex8_3p --seed 7 --workers 2
+    python -m engine.game.checks.soak --games 100 --configs all
+    python -m engine.game.checks.soak --games 20 --configs square8_2p,hex8_3p --seed 7 --workers 2
 
 A game is identified by its config and its *game seed* (``seed + game index``); the random policy
 is ``random.Random(game_seed).choice(legal_moves(state))`` at every step, bookkeeping moves
@@ -231,9 +231,9 @@ def play_game(board: str, players: int, game_seed: int, *, check_json_every: int
               config: str | None = None, rules: dict | None = None) -> GameResult:
     """Play one uniformly random game, checking the invariants after every move. ``rules``: extra
     keyword arguments for ``new_game`` (rules options such as ``early_lps=True``)."""
-    from . import apply_move, legal_moves, move_from_json, move_to_json, new_game, replay, state_to_json
+    from .. import apply_move, legal_moves, move_from_json, move_to_json, new_game, replay, state_to_json
+    from ..moves import BOOKKEEPING_TYPES
     from .invariants import check_invariants
-    from .moves import BOOKKEEPING_TYPES
 
     config = config or f"{board}_{players}p"
     rng = random.Random(game_seed)
@@ -441,7 +441,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m engine.game.soak", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m engine.game.checks.soak", description=__doc__.split("\n\n")[0])
     add_arguments(ap)
     return run(ap.parse_args(argv))
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m engine.game.conformance [--strict] [FOLDER]
+    python -m engine.game.checks.conformance [--strict] [FOLDER]
 
 prints one table row per vector (id, trusted?, outcome, mismatches) and a summary line, writes no
 files, and exits non-zero iff a trusted vector (``TRUSTED.txt``) does not pass. ``FOLDER`` is the
@@ -85,8 +85,8 @@ ASSERTION_KEYS = (
 
 
 def repo_root() -> Path:
-    """The project root (``engine/game/conformance.py`` -> two levels up from ``engine``)."""
-    return Path(__file__).resolve().parents[2]
+    """The project root (``engine/game/checks/conformance.py`` -> three levels up from ``engine``)."""
+    return Path(__file__).resolve().parents[3]
 
 
 def default_folder() -> Path:
@@ -797,7 +797,7 @@ def format_report(report: ConformanceReport, trusted: set[str], notes: bool = Fa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m engine.game.conformance [--strict] [FOLDER]``: print the table and the summary line.
+    """``python -m engine.game.checks.conformance [--strict] [FOLDER]``: print the table and the summary line.
 
     ``--strict``: do not force input moves the move generator rejects (they become errors).
 
@@ -808,7 +808,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     strict = "--strict" in args
     args = [a for a in args if a != "--strict"]
     if len(args) > 1 or any(a.startswith("-") for a in args):
-        print("usage: python -m engine.game.conformance [--strict] [FOLDER]", file=sys.stderr)
+        print("usage: python -m engine.game.checks.conformance [--strict] [FOLDER]", file=sys.stderr)
         return 2
     folder = Path(args[0]) if args else default_folder()
     if not vectors_dir(folder).is_dir():

@@ -39,7 +39,7 @@ import json
 from collections import Counter
 from itertools import chain
 
-from .state import (
+from ..state import (
     ACTIVE,
     CAPTURE,
     CHAIN_CAPTURE,
@@ -186,7 +186,7 @@ def check_invariants(state, previous=None, *, check_zobrist: bool = True, check_
 
     # -- zobrist ---------------------------------------------------------------------------------------------------
     if check_zobrist:
-        from .zobrist import compute_zobrist
+        from ..zobrist import compute_zobrist
         try:
             full = compute_zobrist(state)
             inc = state.zobrist
@@ -346,7 +346,7 @@ def _check_previous(state, prev, add) -> None:
 
 
 def _check_json(state, add) -> None:
-    from .serialize import state_from_json, state_to_json
+    from ..serialize import state_from_json, state_to_json
     try:
         text = json.dumps(state_to_json(state), sort_keys=True)
         again = state_from_json(json.loads(text))

@@ -7,8 +7,17 @@ import json
 
 import pytest
 
-import engine.game.soak as soak_mod
-from engine.game.soak import ALL_CONFIGS, REFERENCE, format_table, main, parse_config, parse_configs, play_game, soak
+import engine.game.checks.soak as soak_mod
+from engine.game.checks.soak import (
+    ALL_CONFIGS,
+    REFERENCE,
+    format_table,
+    main,
+    parse_config,
+    parse_configs,
+    play_game,
+    soak,
+)
 
 
 def test_small_soak_is_clean():
@@ -52,7 +61,7 @@ def test_violations_are_captured_with_seed_and_move(monkeypatch):
         calls["n"] += 1
         return ["conservation: player 1: injected"] if state.move_count == 7 else []
 
-    monkeypatch.setattr("engine.game.invariants.check_invariants", fake_check)
+    monkeypatch.setattr("engine.game.checks.invariants.check_invariants", fake_check)
     r = play_game("square8", 2, 99, config="square8_2p")
     assert calls["n"] > 7
     assert r.violations >= 1 and r.exceptions == 0
