@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import engine.game
 import engine.game.checks as checks
 
@@ -40,5 +42,7 @@ def test_the_public_api_is_reexported():
     assert checks.check_invariants is checks.invariants.check_invariants
     assert checks.run_all is checks.conformance.run_all
     assert checks.run_soak is checks.soak.soak
+    with pytest.raises(AttributeError, match="no_such_check"):
+        checks.no_such_check  # noqa: B018 - the lookup itself is the test
     state = engine.game.new_game("square8", 2)
     assert checks.check_invariants(state) == []
