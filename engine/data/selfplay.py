@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.players import Player, make_player, play_match
+from engine.players import Player, PlayerSpec, make_player, play_match
 
 from .records import GameRecord, RecordConfig, record_from_match
 
@@ -27,7 +27,8 @@ def _players(players: Sequence[Player | str], num_players: int, seed: int) -> li
         raise ValueError(f"{num_players} players needed, got {len(players)}")
     out = []
     for i, p in enumerate(players):
-        out.append(make_player(p, seed=seed + 1000 * (i + 1), name=f"{p}{i + 1}") if isinstance(p, str) else p)
+        out.append(make_player(PlayerSpec(p, label=f"{p}{i + 1}"), seed=seed + 1000 * (i + 1))
+                   if isinstance(p, str) else p)
     return out
 
 

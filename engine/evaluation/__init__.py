@@ -14,6 +14,8 @@ caller persists them and moves the champion pointer. docs/EVALUATION.md describe
     table = get_elo_service().ratings("square8_2p", rep.records + res.records)
 """
 
+from engine.players.spec import RANDOM_SPEC, RANDOM_SPEC_ID, EvaluatorCache, PlayerSpec, make_player
+
 from .elo import (
                   DEFAULT_ANCHORS,
                   EloService,
@@ -39,7 +41,6 @@ from .play import OpeningPlayer, Seating, play_seatings
 from .promotion import PromotionResult, run_promotion
 from .records import SOURCES, MatchRecord, make_match_id, match_record, match_records_from_results
 from .settings import EloSettings, GauntletSettings, PromotionSettings, make_config_key, parse_config_key
-from .specs import RANDOM_SPEC, RANDOM_SPEC_ID, EvaluatorCache, PlayerSpec, make_player
 from .sprt import SPRTState, SPRTSummary, llr_normal, sprt_bounds
 from .stats import elo_from_score, expected_score, wilson_interval
 from .trend import TrendPoint, elo_trend

@@ -51,11 +51,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.players.spec import PlayerSpec
+
 from .elo import RatingTable, fit_ratings
 from .play import default_run_id, rotations
 from .records import MatchRecord
 from .settings import EloSettings, _FromConfig, parse_config_key
-from .specs import PlayerSpec
 from .stats import Z95, expected_score, wilson_interval
 
 SOURCE = "ladder"

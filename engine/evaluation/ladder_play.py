@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.players import DEFAULT_PROFILE, Evaluator, MatchResult, Player, play_lockstep
+from engine.players.spec import EvaluatorCache, PlayerSpec, as_cache, make_player
 
 from .elo import EloSettings
 from .ladder import (
@@ -41,7 +42,6 @@ from .ladder import (
 from .play import OpeningPlayer
 from .records import MatchRecord, match_record
 from .settings import parse_config_key
-from .specs import EvaluatorCache, PlayerSpec, as_cache, make_player
 
 _clock = time.process_time
 

@@ -24,8 +24,7 @@ from typing import Any
 
 from engine.game import GameState, Move, legal_moves
 from engine.players import Evaluator, LockstepRun, MatchResult, Player, play_lockstep
-
-from .specs import EvaluatorCache, PlayerSpec, as_cache, make_player
+from engine.players.spec import EvaluatorCache, PlayerSpec, as_cache, make_player
 
 
 class OpeningPlayer(Player):

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.players import MOVE_CAP, MatchResult
+from engine.players.spec import PlayerSpec
 
 from .settings import make_config_key, parse_config_key
-from .specs import PlayerSpec
 
 SOURCES = ("gauntlet", "promotion", "tournament")
 

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.players.spec import PlayerSpec
+
 from .elo import fit_ratings
 from .records import MatchRecord
 from .settings import EloSettings
-from .specs import PlayerSpec
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ the player to act, then turn order; see ``base.py``). A move of a found grab rep
 Profiles: ``engine/players/profiles/<name>.json`` = ``{"version": ..., "weights": {feature: w},
 "params": {...}}``; every weight must name a feature of ``features.FEATURES`` (missing ones are 0),
 every param one of ``DEFAULT_PARAMS``; anything else is a ``ProfileError`` naming the file and key.
-``heuristic_v1`` (``DEFAULT_PROFILE``: what ``HeuristicPlayer()``, ``make_player("heuristic")`` and
+``heuristic_v1`` (``DEFAULT_PROFILE``: what ``HeuristicPlayer()``, ``make_player(PlayerSpec("heuristic"))`` and
 ``HeuristicEvaluator()`` get) has no region weights and no grab search; ``heuristic_v2`` adds both
 and is the profile ``bench/players.py`` measures (square8 2p against random: 98% of 2,000 games over
 10 seeds against v1's 94%, at about 3,300 instead of 11,000 moves/s heuristic vs heuristic). Its

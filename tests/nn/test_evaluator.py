@@ -10,7 +10,7 @@ from engine.nn import CONFIGS, moves_to_indices
 from engine.nn.checkpoint import save_checkpoint
 from engine.nn.evaluator import NetworkEvaluator
 from engine.nn.inference import Inference
-from engine.players import GumbelPlayer, MCTSPlayer, make_player, play_match, terminal_values
+from engine.players import GumbelPlayer, MCTSPlayer, PlayerSpec, make_player, play_match, terminal_values
 from tests.game.helpers import position
 from tests.nn.helpers import encoded, tiny_net
 
@@ -67,10 +67,11 @@ def test_network_search_players_play_every_config(board, players):
 
 def test_make_player_from_a_checkpoint(tmp_path):
     save_checkpoint(tiny_net(seed=4), tmp_path / "m")
-    p = make_player("gumbel", seed=1, checkpoint=tmp_path / "m", device="cpu", simulations=4)
+    p = make_player(PlayerSpec("gumbel", model_id="m", simulations=4), seed=1,
+                    evaluators=lambda _model_id: NetworkEvaluator.from_checkpoint(str(tmp_path / "m"), device="cpu"))
     assert isinstance(p.evaluator, NetworkEvaluator)
     assert p.spec()["evaluator"]["model_id"] == p.evaluator.model_id and len(p.evaluator.model_id) == 64
-    r = play_match("square8", 2, [p, make_player("random", seed=2)], seed=0, check=True, max_moves=20)
+    r = play_match("square8", 2, [p, make_player(PlayerSpec("random"), seed=2)], seed=0, check=True, max_moves=20)
     assert r.decisions > 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.game import apply_move, legal_moves, state_to_json
-from engine.players import GumbelPlayer, HeuristicEvaluator, make_player, play_match
+from engine.players import GumbelPlayer, HeuristicEvaluator, PlayerSpec, make_player, play_match
 from tests.game.helpers import position
 from tests.players.helpers import decision_positions
 
@@ -65,7 +65,7 @@ def test_three_player_game_runs_to_the_end():
 
 
 def test_make_player():
-    p = make_player("gumbel", seed=1, simulations=8)
+    p = make_player(PlayerSpec("gumbel", simulations=8), seed=1)
     assert isinstance(p, GumbelPlayer) and p.spec()["kind"] == "gumbel"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.game import apply_move, legal_moves, new_game, state_to_json
-from engine.players import HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, make_player, play_match
+from engine.players import HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, PlayerSpec, make_player, play_match
 from tests.game.helpers import position
 from tests.players.helpers import decision_positions
 
@@ -67,7 +67,7 @@ def test_three_player_game_runs_to_the_end():
 
 
 def test_make_player_and_spec():
-    p = make_player("mcts", seed=3, simulations=8)
+    p = make_player(PlayerSpec("mcts", simulations=8), seed=3)
     assert isinstance(p, MCTSPlayer) and p.spec()["kind"] == "mcts" and p.spec()["simulations"] == 8
     r = play_match("square8", 2, [p, HeuristicPlayer(seed=1)], seed=0, check=True, max_moves=60)
     assert r.decisions > 0

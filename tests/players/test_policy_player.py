@@ -10,7 +10,7 @@ from engine.nn.actions import moves_to_indices
 from engine.nn.evaluator import NetworkEvaluator
 from engine.nn.inference import Inference
 from engine.nn.planes import encode_state
-from engine.players import PolicyPlayer, RandomPlayer, make_player, play_lockstep, play_match
+from engine.players import PlayerSpec, PolicyPlayer, RandomPlayer, make_player, play_lockstep, play_match
 from tests.nn.helpers import tiny_net
 from tests.players.helpers import decision_positions
 
@@ -71,7 +71,7 @@ def test_lockstep_batches_every_game_and_matches_play_match(net_eval):
 
 
 def test_make_player_kind_and_errors(net_eval):
-    p = make_player("policy", evaluator=net_eval)
+    p = make_player(PlayerSpec("policy", model_id="tiny"), evaluators=lambda _model_id: net_eval)
     assert isinstance(p, PolicyPlayer) and p.spec()["evaluator"]["model_id"] == "tiny"
     with pytest.raises(ValueError, match="needs an evaluator"):
         PolicyPlayer(None)

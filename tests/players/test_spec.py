@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.evaluation import RANDOM_SPEC_ID, EvaluatorCache, PlayerSpec, make_player
+from engine.players import RANDOM_SPEC_ID, EvaluatorCache, PlayerSpec, make_player
 from engine.players import GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, RandomPlayer
 
 
@@ -82,3 +82,23 @@ def test_make_player_kinds_and_shared_evaluators():
     assert isinstance(make_player(PlayerSpec("mcts", model_id="x", simulations=2), 0, loader), MCTSPlayer)
     with pytest.raises(ValueError, match="model_loader"):
         make_player(PlayerSpec("mcts", model_id="x"), 0)
+
+
+class _Tagged(GumbelPlayer):
+    """A search player subclass with one more constructor argument (as self-play's scheduled Gumbel)."""
+
+    def __init__(self, *args, tag: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+
+def test_make_player_builds_a_subclass_with_its_extra_arguments():
+    spec = PlayerSpec("gumbel", simulations=8, max_considered=4, label="gumbel")
+    p = make_player(spec, 9, player_class=_Tagged, tag="selfplay")
+    plain = make_player(spec, 9)
+    assert type(p) is _Tagged and p.tag == "selfplay"
+    assert p.spec() == plain.spec()  # the spec's settings, name and seed, whatever the class
+    with pytest.raises(ValueError, match="subclass of the mcts player class"):
+        make_player(PlayerSpec("mcts", simulations=8), 0, player_class=_Tagged, tag="x")
+    with pytest.raises(ValueError, match="subclass of the random player class"):
+        make_player(PlayerSpec("random"), 0, tag="x")

@@ -1,4 +1,4 @@
-"""``PlayerSpec``: what plays in an evaluation game, with a stable id; building players from specs.
+"""``PlayerSpec``: what plays a game (self-play, evaluation), with a stable id; building players from specs.
 
     spec = PlayerSpec("gumbel", model_id="m-0042", simulations=64, label="gen 42")
     spec.spec_id                 # sha256 of the canonical JSON (label excluded): the rating key
@@ -31,17 +31,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.players import (
-    DEFAULT_PROFILE,
-    Evaluator,
-    GumbelPlayer,
-    HeuristicEvaluator,
-    HeuristicPlayer,
-    MCTSPlayer,
-    Player,
-    PolicyPlayer,
-    RandomPlayer,
-)
+from .base import Player
+from .evaluator import Evaluator, HeuristicEvaluator
+from .gumbel import GumbelPlayer
+from .heuristic import DEFAULT_PROFILE, HeuristicPlayer
+from .mcts import MCTSPlayer
+from .policy_player import PolicyPlayer
+from .random_player import RandomPlayer
 
 KINDS = ("random", "heuristic", "mcts", "gumbel", "policy")  # policy: a network's raw policy, no search
 SPEC_VERSION = 1  # part of the canonical JSON: bump only with a deliberate re-keying of every rating
@@ -254,10 +250,19 @@ def as_cache(evaluators: EvaluatorCache | Callable[[str], Evaluator] | None) -> 
 
 
 def make_player(spec: PlayerSpec, seed: int = 0,
-                evaluators: EvaluatorCache | Callable[[str], Evaluator] | None = None) -> Player:
+                evaluators: EvaluatorCache | Callable[[str], Evaluator] | None = None, *,
+                player_class: type[Player] | None = None, **extra: Any) -> Player:
     """A fresh player for ``spec``; network models come from ``evaluators`` (a cache, or a bare
-    ``model_loader(model_id) -> Evaluator``; pass one cache for all games of a run so they batch)."""
+    ``model_loader(model_id) -> Evaluator``; pass one cache for all games of a run so they batch).
+
+    ``player_class``: a subclass of the kind's class that plays the spec instead (self-play's
+    temperature-scheduled Gumbel player), given ``extra`` keyword arguments besides the spec's."""
     name = spec.name
+    if player_class is not None or extra:
+        base = _SEARCH_CLASSES.get(spec.kind)
+        if player_class is None or base is None or not issubclass(player_class, base):
+            raise ValueError(f"player_class must be a subclass of the {spec.kind} player class to build it "
+                             f"with further arguments (got {player_class!r}, {sorted(extra)})")
     if spec.kind == "random":
         return RandomPlayer(seed, name=name)
     if spec.kind == "heuristic":
@@ -269,4 +274,5 @@ def make_player(spec: PlayerSpec, seed: int = 0,
     kwargs = dict(spec.options)
     if spec.kind == "gumbel":
         kwargs["max_considered"] = spec.max_considered
-    return _SEARCH_CLASSES[spec.kind](evaluator=ev, simulations=spec.simulations, seed=seed, name=name, **kwargs)
+    cls = player_class or _SEARCH_CLASSES[spec.kind]
+    return cls(evaluator=ev, simulations=spec.simulations, seed=seed, name=name, **kwargs, **extra)
