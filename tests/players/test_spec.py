@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from engine.players import RANDOM_SPEC_ID, EvaluatorCache, PlayerSpec, make_player
-from engine.players import GumbelPlayer, HeuristicEvaluator, HeuristicPlayer, MCTSPlayer, RandomPlayer
+from engine.players import (
+    RANDOM_SPEC_ID,
+    EvaluatorCache,
+    GumbelPlayer,
+    HeuristicEvaluator,
+    HeuristicPlayer,
+    MCTSPlayer,
+    PlayerSpec,
+    RandomPlayer,
+    make_player,
+)
 
 
 def test_spec_id_is_stable_and_canonical():
