@@ -140,10 +140,10 @@ def apply_plan(plan: Plan, *, dry_run: bool = False) -> ApplyReport:
 
 
 async def _apply(plan: Plan, dry_run: bool) -> ApplyReport:
-    from prefect.client.orchestration import get_client
+    from ops.gateway import async_prefect_client
 
     changes: list[Change] = []
-    async with get_client() as client:
+    async with async_prefect_client() as client:
         await client.api_healthcheck()
         for p in plan.pools:
             changes.append(await _pool(client, p, dry_run))

@@ -85,13 +85,12 @@ def guard_crash_retries() -> None:
 
     if (flow_run.run_count or 0) <= 1:
         return
-    from prefect.client.orchestration import get_client
-
     from deployments.spec import CRASH_RETRY_MARK
+    from ops.gateway import prefect_client
     from tasks.settings import orchestration_settings
 
     try:
-        with get_client(sync_client=True) as c:
+        with prefect_client() as c:
             states = c.read_flow_run_states(flow_run.get_id())
     except Exception:  # noqa: BLE001 - the guard must not break a run
         return

@@ -20,11 +20,12 @@ class DispatchError(RuntimeError):
 
 def missing_deployments(names: Iterable[str]) -> list[str]:
     """The names (``flow/deployment``) the Prefect server does not know."""
-    from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
 
+    from ops.gateway import prefect_client
+
     out = []
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         for n in names:
             try:
                 c.read_deployment_by_name(n)
@@ -41,14 +42,15 @@ def placement(names: Iterable[str], *, local_allowed: bool) -> dict[str, str]:
     flow run itself occupies (with one worker of limit 1 the child would wait for the parent's
     slot while the parent waits for the child: a deadlock), or its pool has no online worker.
     A coordinator (``local_allowed`` false) always dispatches."""
-    from prefect.client.orchestration import get_client
     from prefect.runtime import flow_run
+
+    from ops.gateway import prefect_client
 
     names = list(names)
     if not local_allowed:
         return {n: "pool" for n in names}
     out: dict[str, str] = {}
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         own = None
         if flow_run.id:
             own = c.read_flow_run(flow_run.id).work_pool_name
@@ -80,12 +82,12 @@ def start(name: str, parameters: dict, *, tags: Iterable[str] = ()):
 
 def wait(flow_runs: list, *, poll: float = 5.0, timeout: float | None = None) -> list:
     """Wait until every flow run is final; returns them re-read (final states)."""
-    from prefect.client.orchestration import get_client
+    from ops.gateway import prefect_client
 
     t0 = time.monotonic()
     pending = {fr.id: fr for fr in flow_runs}
     done: dict = {}
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         while pending:
             for fid in list(pending):
                 fr = c.read_flow_run(fid)

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.analysis import track_elo_improvement
-    from engine.analysis.cli import config_keys, load_cfg, publish_markdown
+    from engine.analysis.cli import config_keys, load_cfg
     from engine.db import database_from_config
 
     try:
@@ -52,5 +52,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(rep.format(all_points=args.all))
     if args.artifact:
+        from ops.artifacts import publish_markdown
+
         publish_markdown(args.artifact, rep.to_markdown(), "Elo per generation")
     return 0 if rep.points else 1

@@ -1,4 +1,4 @@
-"""`ringrift health`: one snapshot of the whole system (``engine.analysis.health_snapshot``).
+"""`ringrift health`: one snapshot of the whole system (``ops.health_snapshot``).
 
     ringrift health                  # table: Prefect server, pools/workers, runs, scheduler, store, database, disk,
                                      # champions (a run overdue or a schedule without runs: UNHEALTHY)
@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from engine.analysis import health_snapshot, ops_settings
     from engine.analysis.cli import load_cfg
-    from engine.config import ConfigError
+    from engine.config import ConfigError, ops_settings
+    from ops import health_snapshot
 
     try:
         cfg = load_cfg(args)

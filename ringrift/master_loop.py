@@ -189,7 +189,6 @@ def prefect_runs(limit: int = 20) -> dict:
         return {"note": "no Prefect server configured (PREFECT_API_URL): runs not shown"}
     from datetime import datetime, timedelta
 
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
         FlowFilterName,
@@ -207,9 +206,10 @@ def prefect_runs(limit: int = 20) -> dict:
                  "message": (fr.state.message or "")[:200] if fr.state else ""} for fr in frs]
 
     from flows import FLOWS
+    from ops.gateway import prefect_client
 
     try:
-        with get_client(sync_client=True) as c:
+        with prefect_client() as c:
             ours = FlowFilter(name=FlowFilterName(any_=list(FLOWS)))
             running = c.read_flow_runs(flow_filter=ours, flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
                 type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))),

@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.analysis import check_replay_parity
-    from engine.analysis.cli import config_keys, load_cfg, open_db_store, publish_markdown
+    from engine.analysis.cli import config_keys, load_cfg, open_db_store
 
     try:
         configs = config_keys(args.configs)
@@ -70,5 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(json.dumps(rep.to_json(), sort_keys=True) if args.json else rep.format(limit=args.limit))
     if args.artifact:
+        from ops.artifacts import publish_markdown
+
         publish_markdown(args.artifact, rep.to_markdown(), "Replay parity and conformance")
     return 0 if rep.ok else 1

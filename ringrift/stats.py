@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.analysis import analyze_game_statistics
-    from engine.analysis.cli import config_keys, load_cfg, open_db_store, publish_markdown
+    from engine.analysis.cli import config_keys, load_cfg, open_db_store
 
     try:
         configs = config_keys(args.configs)
@@ -59,5 +59,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(stats.format())
     if args.artifact:
+        from ops.artifacts import publish_markdown
+
         publish_markdown(args.artifact, stats.to_markdown(), "Game statistics per config and generation")
     return 0 if stats.groups else 1

@@ -1,5 +1,5 @@
 """`ringrift watchdog`: find stuck, silent and late flow runs and pools without workers; act on them
-as configured (``ops.watchdog``), with backoff and an hourly cap (``engine.analysis.watchdog``).
+as configured (``ops.watchdog``), with backoff and an hourly cap (``ops.watchdog``).
 
     ringrift watchdog --once --dry-run        # what it would do now
     ringrift watchdog                         # every ops.watchdog.interval_seconds, until stopped
@@ -39,10 +39,9 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from engine.analysis import PrefectGateway, Watchdog, ops_settings
     from engine.analysis.cli import load_cfg
-    from engine.analysis.prefect_api import api_url
-    from engine.config import ConfigError
+    from engine.config import ConfigError, ops_settings
+    from ops import PrefectGateway, Watchdog, api_url
 
     try:
         cfg = load_cfg(args)

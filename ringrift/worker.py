@@ -44,10 +44,9 @@ def run(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from engine.analysis import ops_settings, run_workers, worker_commands
     from engine.analysis.cli import load_cfg
-    from engine.analysis.workers import parse_gpus
-    from engine.config import ConfigError
+    from engine.config import ConfigError, ops_settings
+    from ops import parse_gpus, run_workers, worker_commands
 
     bad = [e for e in args.env if "=" not in e]
     if bad:

@@ -33,16 +33,17 @@ def local_mode() -> bool:
 
 def ensure_limit(name: str, limit: int = 1) -> None:
     """Create the global concurrency limit ``name`` unless the server has it (kept as it is then)."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
     from prefect.settings import PREFECT_API_URL
+
+    from ops.gateway import prefect_client
 
     key = (str(PREFECT_API_URL.value() or "ephemeral"), name)
     with _lock:
         if key in _created:
             return
-    with get_client(sync_client=True) as client:
+    with prefect_client() as client:
         try:
             client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound:

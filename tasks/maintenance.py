@@ -52,11 +52,11 @@ def _check(name: str, fn) -> dict:
 @stage_task("health", cache=False, name="health-checks")
 def health_checks() -> list[dict]:
     """The system's health as rows ``{check, ok, status, detail, seconds}``: the full snapshot of
-    ``engine.analysis.health_snapshot`` (Prefect server, pools and workers, runs, store, database,
+    ``ops.health_snapshot`` (Prefect server, pools and workers, runs, store, database,
     disk, champions) when that module is present, else a minimal check here (config, store,
     database, Prefect API)."""
     try:
-        from engine.analysis import health_snapshot
+        from ops import health_snapshot
     except ImportError:
         health_snapshot = None
     if health_snapshot is not None:
@@ -72,9 +72,9 @@ def health_checks() -> list[dict]:
 
 def _minimal_health() -> list[dict]:
     def api() -> str:
-        from prefect.client.orchestration import get_client
+        from ops.gateway import prefect_client
 
-        with get_client(sync_client=True) as c:
+        with prefect_client() as c:
             c.api_healthcheck()
         return "ok"
 

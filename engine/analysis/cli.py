@@ -1,11 +1,11 @@
-"""Plumbing shared by the analysis and operations subcommands of ``ringrift`` (config, database,
-store, artifacts). Heavy imports stay inside the functions."""
+"""Plumbing shared by the analysis and operations subcommands of ``ringrift`` (arguments, config,
+database, store); publishing a report as a Prefect artifact is ``ops.artifacts``. Heavy imports stay
+inside the functions."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 
 
@@ -47,17 +47,3 @@ def config_keys(values: Sequence[str] | None) -> list[str] | None:
     if not values:
         return None
     return [normalize_config_key(v) for v in values]
-
-
-def publish_markdown(key: str, markdown: str, description: str) -> bool:
-    """A Prefect markdown artifact (needs a reachable API); False with a message when it fails."""
-    try:
-        from prefect.artifacts import create_markdown_artifact
-
-        create_markdown_artifact(markdown=markdown, key=key, description=description)
-        return True
-    except Exception as e:  # noqa: BLE001 - the report was printed already
-        from engine.redact import redact_exception
-
-        print(f"artifact {key!r} not created: {redact_exception(e)}", file=sys.stderr)
-        return False

@@ -3,16 +3,12 @@ folder store), and the cluster set-up (PostgreSQL + moto S3) for the integration
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.db.conftest import _url, pg_admin, pg_database  # noqa: F401
 from tests.storage.conftest import AWS_ENV, s3_server  # noqa: F401
 
 from .helpers import build_history, write_config
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 FORGE_ENV = ("RINGRIFT_CONFIG_PATH", "RINGRIFT_HOME", "RINGRIFT_STORE_URL", "RINGRIFT_DB_URL", "RINGRIFT_CACHE_DIR",
              "RINGRIFT_S3_ENDPOINT_URL", "RINGRIFT_PROFILE")
@@ -53,13 +49,3 @@ def aws(monkeypatch):
     for k, v in AWS_ENV.items():
         monkeypatch.setenv(k, v)
 
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    """ONE Prefect test server for the session (``prefect_test_harness``, ~10 s to start); yields
-    its API URL (``PREFECT_API_URL`` points at it while the session runs)."""
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=300):  # generous: a loaded machine starts it slowly
-        yield PREFECT_API_URL.value()

@@ -37,11 +37,12 @@ def _deploy(url: str, *args: str) -> dict:
 def _objects(url: str) -> int:
     import asyncio
 
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.sorting import AutomationSort, DeploymentSort
 
+    from ops.gateway import async_prefect_client
+
     async def count():  # explicit sorts and limits: the pinned server rejects null ones (issue 12, part 2)
-        async with get_client() as c:
+        async with async_prefect_client() as c:
             return (len(await c.read_deployments(limit=200, sort=DeploymentSort.NAME_ASC))
                     + len(await c.read_automations(limit=200, sort=AutomationSort.NAME_ASC))
                     + len(await c.read_work_pools(limit=50)))

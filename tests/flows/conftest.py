@@ -157,7 +157,6 @@ def pg_url(pg_admin) -> Iterator[str]:  # noqa: F811
 
 def flow_runs(**filters) -> list:
     """Flow runs of the test server (newest first); filters: deployment_id, flow_name, ids."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
         FlowFilterName,
@@ -167,23 +166,26 @@ def flow_runs(**filters) -> list:
     )
     from prefect.client.schemas.sorting import FlowRunSort
 
+    from ops.gateway import prefect_client
+
     fr_filter = FlowRunFilter()
     if "deployment_id" in filters:
         fr_filter.deployment_id = FlowRunFilterDeploymentId(any_=[filters["deployment_id"]])
     if "ids" in filters:
         fr_filter.id = FlowRunFilterId(any_=list(filters["ids"]))
     flow_filter = FlowFilter(name=FlowFilterName(any_=[filters["flow_name"]])) if "flow_name" in filters else None
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         return c.read_flow_runs(flow_filter=flow_filter, flow_run_filter=fr_filter, limit=200,
                                 sort=FlowRunSort.EXPECTED_START_TIME_DESC)
 
 
 def task_runs_of(flow_run_id) -> list:
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.sorting import TaskRunSort
 
-    with get_client(sync_client=True) as c:
+    from ops.gateway import prefect_client
+
+    with prefect_client() as c:
         return c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=200,
                                 sort=TaskRunSort.EXPECTED_START_TIME_DESC)
 
@@ -191,11 +193,12 @@ def task_runs_of(flow_run_id) -> list:
 def retry_flow_run(flow, flow_run_id):
     """What ``prefect flow-run retry ID --entrypoint ...`` does, in this process: the run goes
     back to Scheduled and runs again (same flow run id, its finished tasks come from the cache)."""
-    from prefect.client.orchestration import get_client
     from prefect.flow_engine import run_flow
     from prefect.states import Scheduled
 
-    with get_client(sync_client=True) as c:
+    from ops.gateway import prefect_client
+
+    with prefect_client() as c:
         c.set_flow_run_state(flow_run_id, Scheduled(message="retried by the test"), force=True)
         fr = c.read_flow_run(flow_run_id)
     return run_flow(flow, flow_run=fr, parameters=fr.parameters, return_type="state")
@@ -214,9 +217,9 @@ def deployed(prefect_server):
 
 
 def deployment_id(name: str):
-    from prefect.client.orchestration import get_client
+    from ops.gateway import prefect_client
 
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         return c.read_deployment_by_name(name).id
 
 

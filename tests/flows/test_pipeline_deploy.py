@@ -10,10 +10,10 @@ from conftest import deployment_id, flow_runs
 def _server_state():
     import asyncio
 
-    from prefect.client.orchestration import get_client
+    from ops.gateway import async_prefect_client
 
     async def read():
-        async with get_client() as c:
+        async with async_prefect_client() as c:
             from prefect.client.schemas.filters import WorkQueueFilter
             from prefect.client.schemas.sorting import AutomationSort, DeploymentSort
 

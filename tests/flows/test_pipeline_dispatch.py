@@ -14,12 +14,12 @@ def test_a_coordinator_dispatches_every_stage(deployed):
 
 def test_a_pool_without_an_online_worker_runs_the_stage_here_and_one_with_a_worker_gets_it(deployed):
     from prefect import flow
-    from prefect.client.orchestration import get_client
 
     from flows.dispatch import placement
+    from ops.gateway import prefect_client
 
     # outside any flow run this process occupies no pool
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         for pool in ("cpu", "gpu"):
             online = [w for w in c.read_workers_for_work_pool(pool) if str(w.status.value).upper() == "ONLINE"]
             assert online == [], f"a stray worker in pool {pool}"
@@ -29,7 +29,7 @@ def test_a_pool_without_an_online_worker_runs_the_stage_here_and_one_with_a_work
     def probe():  # a flow run of this process occupies no work pool either
         return placement(NAMES, local_allowed=True)
 
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         c.send_worker_heartbeat("gpu", "test-gpu-worker", heartbeat_interval_seconds=600)
         try:
             assert placement(NAMES, local_allowed=True) == {"selfplay/square8-2p": "here",

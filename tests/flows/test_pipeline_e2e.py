@@ -12,10 +12,11 @@ from conftest import flow_runs
 def _artifacts(keys: list[str]) -> dict[str, list]:
     """Artifacts by key, newest first (a raw filter request: this client version sends nulls
     for unset filters, which the server rejects)."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import Artifact
 
-    with get_client(sync_client=True) as c:
+    from ops.gateway import prefect_client
+
+    with prefect_client() as c:
         r = c._client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": keys}}, "limit": 200, "offset": 0,
                                                        "sort": "CREATED_DESC"})
     out: dict[str, list] = {}

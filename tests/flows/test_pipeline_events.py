@@ -55,17 +55,17 @@ def test_a_trained_candidate_starts_the_gauntlet_and_a_finished_gauntlet_the_pro
 def test_a_crashed_stage_run_is_rescheduled_once_more(deployed):
     """The crash automation reschedules a crashed ringrift run (the zombie automation marks a run
     without heartbeats Crashed; here the run is crashed directly)."""
-    from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.states import Crashed, Running
 
     from deployments.spec import CRASH_RETRY_MARK
+    from ops.gateway import prefect_client
 
     plan, _ = deployed
     zombie = next(a for a in plan.automations if a.name == "ringrift-zombie-runs")
     assert zombie.trigger["posture"] == "Proactive" and zombie.trigger["within"] > 0
     fr = run_deployment("health/default", timeout=0, as_subflow=False)
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         c.set_flow_run_state(fr.id, Running(), force=True)
         c.set_flow_run_state(fr.id, Crashed(message="worker died"), force=True)
 

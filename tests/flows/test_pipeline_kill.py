@@ -24,12 +24,12 @@ def _env(prefect_server, forge) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_killed_export_retried_finishes_without_duplicates(prefect_server, forge, tmp_path):
-    from prefect.client.orchestration import get_client
     from prefect.states import Crashed
 
     from engine.db import list_datasets
     from flows.export import export_flow
     from flows.selfplay import selfplay_flow
+    from ops.gateway import prefect_client
 
     sp = selfplay_flow(config_key="square8_2p", games=8, engine="heuristic", seed=31, chain=False)
     assert sp["inserted"] == 8
@@ -47,7 +47,7 @@ def test_killed_export_retried_finishes_without_duplicates(prefect_server, forge
     with ctx.db.session(write=False) as s:
         assert list_datasets(s, "square8_2p") == []
 
-    with get_client(sync_client=True) as c:  # what the zombie automation does after its timeout
+    with prefect_client() as c:  # what the zombie automation does after its timeout
         c.set_flow_run_state(fr.id, Crashed(message="no heartbeat: worker killed"), force=True)
     retry = subprocess.run([str(Path(sys.executable).with_name("prefect")), "flow-run", "retry", fid,
                             "--entrypoint", "flows/export.py:export_flow"], env=env, cwd=ROOT, capture_output=True,

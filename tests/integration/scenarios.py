@@ -18,11 +18,12 @@ STAGE_TIMEOUT = 900.0  # seconds per wait: a loaded 2-core machine, flow runs th
 
 def deployment_runs(name: str) -> list:
     """Flow runs of deployment ``name`` (``flow/deployment``), oldest first."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
     from prefect.client.schemas.sorting import FlowRunSort
 
-    with get_client(sync_client=True) as c:
+    from ops.gateway import prefect_client
+
+    with prefect_client() as c:
         did = c.read_deployment_by_name(name).id
         return c.read_flow_runs(flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[did])),
                                 sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=200)
@@ -30,16 +31,16 @@ def deployment_runs(name: str) -> list:
 
 def run_states(flow_run_id) -> list[str]:
     """The names of a flow run's states, in order (Scheduled, Pending, Running, Crashed, ...)."""
-    from prefect.client.orchestration import get_client
+    from ops.gateway import prefect_client
 
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         return [s.name for s in sorted(c.read_flow_run_states(flow_run_id), key=lambda s: s.timestamp)]
 
 
 def read_run(flow_run_id):
-    from prefect.client.orchestration import get_client
+    from ops.gateway import prefect_client
 
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         return c.read_flow_run(flow_run_id)
 
 

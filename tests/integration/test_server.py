@@ -14,11 +14,12 @@ from .processes import ROOT, cli, start_worker, wait_for
 
 
 async def _make_deployment(pool: str) -> str:
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate, WorkPoolCreate
     from prefect.client.schemas.schedules import IntervalSchedule
 
-    async with get_client() as c:
+    from ops.gateway import async_prefect_client
+
+    async with async_prefect_client() as c:
         await c.create_work_pool(WorkPoolCreate(name=pool, type="process"))
         fid = await c.create_flow_from_name("it-tick")
         did = await c.create_deployment(
@@ -30,10 +31,11 @@ async def _make_deployment(pool: str) -> str:
 
 
 def _runs(did: str) -> list:
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
 
-    with get_client(sync_client=True) as c:
+    from ops.gateway import prefect_client
+
+    with prefect_client() as c:
         return c.read_flow_runs(flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[did])),
                                 limit=200)
 

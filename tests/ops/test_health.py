@@ -1,4 +1,5 @@
-"""The health snapshot: each check on its own (fake Prefect server) and against the embedded default."""
+"""The health snapshot: the Prefect checks on a fake server, the whole snapshot against the embedded
+default, and the scheduler check and `ringrift health` against a real Prefect server."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import json
 
 import pytest
 
-from engine.analysis import HealthSettings, PoolInfo, health_snapshot
-from engine.analysis.health import FAIL, OK, SKIP, WARN, DiskInfo, check_disk, gpus_by_host, run_table, run_with_timeout
-
-from .fakes import NOW, cluster, run
+from engine.analysis.checks import FAIL, OK, SKIP, WARN
+from engine.config import HealthSettings
+from ops import PoolInfo, WorkerInfo, health_snapshot, prefect_client, utcnow
+from ops.health import gpus_by_host, run_table
+from tests.ops.fakes import NOW, cluster, run
 
 
 def snap(history, gw, **kw):
@@ -48,8 +50,6 @@ def test_problems_are_named(history):
     assert checks["pool paused"].status == WARN
     assert checks["runs"].status == WARN and "1 late" in checks["runs"].detail and "1 crashed" in checks["runs"].detail
     assert checks["champion square8_2p"].status == OK  # NOW is before the champion was made
-    from engine.analysis.prefect_api import utcnow
-
     later = health_snapshot(history.cfg, gateway=gw, settings=dataclasses.replace(st, champion_max_age_hours=24),
                             now=utcnow() + __import__("datetime").timedelta(days=3))
     champ = later.check("champion square8_2p")
@@ -65,13 +65,14 @@ def test_problems_are_named(history):
     assert table["train/default"].failed == 1
 
 
-def test_unreachable_server_and_local_mode(history, monkeypatch):
-    rep = snap(history, cluster(reachable=False))
-    assert rep.check("prefect").status == FAIL and "not reachable" in rep.check("prefect").detail
-    assert rep.check("pool cpu") is None and rep.unhealthy == ("prefect",)
+def test_unreachable_server_and_local_mode(history, monkeypatch, closed_api_url):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    with temporary_settings({PREFECT_API_URL: closed_api_url}):  # the real gateway, nothing listening
+        rep = health_snapshot(history.cfg, settings=HealthSettings(prefect_timeout_seconds=2), now=NOW)
+    assert rep.check("prefect").status == FAIL and "not reachable" in rep.check("prefect").detail
+    assert rep.check("pool cpu") is None and rep.unhealthy == ("prefect",)
     with temporary_settings({PREFECT_API_URL: None}):
         rep = health_snapshot(history.cfg, now=NOW)
         assert rep.check("prefect").status == SKIP and rep.ok
@@ -89,8 +90,7 @@ def test_missing_pools_are_a_warning(history):
 
 def test_store_database_and_champion_problems(tmp_path):
     from engine.config import load_config
-
-    from .helpers import write_config
+    from tests.analysis.helpers import write_config
 
     p = write_config(tmp_path / "f.yaml", tmp_path / "home", storage={"url": "memory://health-test"})
     cfg = load_config(p, env={})
@@ -100,23 +100,7 @@ def test_store_database_and_champion_problems(tmp_path):
     assert rep.check("store").status == OK and rep.unhealthy == ("database",)
 
 
-def test_a_hung_probe_times_out():
-    import time
-
-    from engine.analysis.health import _Timeout
-
-    with pytest.raises(_Timeout):
-        run_with_timeout(lambda: time.sleep(5), 0.2)
-    assert run_with_timeout(lambda: 7, 1) == 7
-
-
-def test_disk_thresholds_and_helpers():
-    st = HealthSettings(min_free_disk_gb=2, warn_free_disk_gb=10)
-    assert check_disk(DiskInfo("/c", 1.0, 100), st)[0] == FAIL
-    assert check_disk(DiskInfo("/c", 5.0, 100), st)[0] == WARN
-    assert check_disk(DiskInfo("/c", 50.0, 100), st)[0] == OK
-    from engine.analysis import WorkerInfo
-
+def test_gpus_per_host_and_the_run_table():
     ws = [WorkerInfo(n, "gpu", "ONLINE", NOW) for n in ("a-gpu0", "a-gpu1", "b.lan-gpu3", "plain")]
     assert gpus_by_host(ws) == {"a": 2, "b.lan": 1}
     # the gpu pool served on the CPU (ringrift worker --device cpu) and look-alike names count no GPU
@@ -152,19 +136,17 @@ def test_health_cli(history, capsys, monkeypatch):
 
 def test_gpus_are_counted_only_where_there_are_some(history, monkeypatch):
     """A development host serving the gpu pool on the CPU shows no GPU, in the pool line or the header."""
-    from engine.analysis import WorkerInfo
-
     gw = cluster()
     gw.pool_workers["gpu"] = [WorkerInfo("devbox-cpu", "gpu", "ONLINE", NOW)]
-    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: None)  # no nvidia-smi
+    monkeypatch.setattr("ops.workers.detect_gpus", lambda: None)  # no nvidia-smi
     rep = snap(history, gw)
     gpu = next(p for p in rep.pools if p.name == "gpu")
     assert gpu.online == 1 and dict(gpu.gpus_by_host) == {}
     assert "GPU" not in rep.check("pool gpu").detail and rep.host_gpus is None
     assert "GPU" not in rep.format().splitlines()[0]
-    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: [])  # nvidia-smi lists none
+    monkeypatch.setattr("ops.workers.detect_gpus", lambda: [])  # nvidia-smi lists none
     assert snap(history, gw).host_gpus is None
-    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: [0, 1])
+    monkeypatch.setattr("ops.workers.detect_gpus", lambda: [0, 1])
     rep = snap(history, gw)
     assert rep.host_gpus == 2 and "(2 GPUs)" in rep.format().splitlines()[0]
 
@@ -174,7 +156,7 @@ def test_a_dead_scheduler_is_unhealthy(history):
     their time make the snapshot UNHEALTHY; a live schedule with an upcoming run does not."""
     from datetime import timedelta
 
-    from engine.analysis.prefect_api import ScheduleInfo
+    from ops import ScheduleInfo
 
     old = NOW - timedelta(hours=2)
     live = ScheduleInfo("health/hourly", False, 1, old)
@@ -205,14 +187,13 @@ def test_scheduled_deployments_from_a_real_server(prefect_server):
     import asyncio
     from datetime import timedelta
 
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import IntervalSchedule
 
-    from engine.analysis import PrefectGateway
+    from ops import PrefectGateway, async_prefect_client
 
     async def make():
-        async with get_client() as c:
+        async with async_prefect_client() as c:
             fid = await c.create_flow_from_name("health-sched-test")
             await c.create_deployment(fid, "every-hour", schedules=[DeploymentScheduleCreate(
                 schedule=IntervalSchedule(interval=timedelta(hours=1)), active=True)])
@@ -231,9 +212,7 @@ def test_scheduled_deployments_from_a_real_server(prefect_server):
 
 
 def _delete_deployments(*names: str) -> None:
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         for n in names:
             c.delete_deployment(c.read_deployment_by_name(n).id)
 
@@ -248,15 +227,14 @@ def test_health_command_on_a_real_server_with_an_overdue_run(prefect_server, his
     import sys
     from datetime import timedelta
 
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import IntervalSchedule
     from prefect.states import Scheduled
 
-    from engine.analysis.prefect_api import utcnow
+    from ops import async_prefect_client
 
     async def make():
-        async with get_client() as c:
+        async with async_prefect_client() as c:
             fid = await c.create_flow_from_name("health-overdue-test")
             did = await c.create_deployment(fid, "hourly", tags=["ringrift"], schedules=[DeploymentScheduleCreate(
                 schedule=IntervalSchedule(interval=timedelta(hours=1)), active=True)])
@@ -272,7 +250,7 @@ def test_health_command_on_a_real_server_with_an_overdue_run(prefect_server, his
     finally:  # the other tests of this session's server expect no overdue run
         from prefect.states import Cancelled
 
-        with get_client(sync_client=True) as c:
+        with prefect_client() as c:
             c.set_flow_run_state(run_id, Cancelled(), force=True)
         _delete_deployments("health-overdue-test/hourly")
     assert p.returncode == 1, p.stderr

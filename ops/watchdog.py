@@ -37,13 +37,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.analysis.tables import text_table
 from engine.atomic import atomic_write_json
+from engine.config import WatchdogSettings
 from engine.redact import redact_exception
 
+from .gateway import RunInfo, utcnow
 from .health import is_late
-from .prefect_api import RunInfo, utcnow
-from .settings import WatchdogSettings
-from .tables import text_table
 
 STUCK, NO_HEARTBEAT, LATE, NO_WORKERS = "stuck", "no-heartbeat", "late", "pool-without-workers"
 EVENT_PREFIX = "ringrift.watchdog"
@@ -124,7 +124,7 @@ class WatchdogReport:
 
 def default_limits() -> dict[str, int]:
     """The watchdog limits of the default timeout table."""
-    from engine.config import OrchestrationConfig  # engine.config imports this package: not at the top
+    from engine.config import OrchestrationConfig  # loads the whole config module: only when needed
 
     return OrchestrationConfig().watchdog_limits()
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from engine.analysis import WorkerSettings, run_workers, worker_commands
-from engine.analysis.workers import WorkerCommand, parse_gpus
+from engine.config import WorkerSettings
+from ops import WorkerCommand, parse_gpus, run_workers, worker_commands
 
 
 def test_gpu_pool_one_worker_per_gpu():
@@ -106,7 +106,7 @@ def test_cli_dry_run_prints_the_commands(capsys, tmp_path, monkeypatch):
     cfg = tmp_path / "f.yaml"
     cfg.write_text(f"home: {tmp_path}\n")
     monkeypatch.setenv("PREFECT_API_URL", "http://prefect:4200/api")
-    monkeypatch.setattr("engine.analysis.workers.detect_gpus", lambda: [0, 1])  # this host has no GPU
+    monkeypatch.setattr("ops.workers.detect_gpus", lambda: [0, 1])  # this host has no GPU
     assert _cli(["--pool", "gpu", "--gpus", "0,1", "--host", "box", "--dry-run", "--config", str(cfg)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
@@ -130,7 +130,7 @@ def test_real_worker_serves_the_gpu_pool_on_the_cpu(prefect_server, tmp_path):
     import subprocess
     import time
 
-    from prefect.client.orchestration import get_client
+    from ops import prefect_client
 
     cfg = tmp_path / "f.yaml"
     cfg.write_text(f"home: {tmp_path}\n")
@@ -142,7 +142,7 @@ def test_real_worker_serves_the_gpu_pool_on_the_cpu(prefect_server, tmp_path):
         names: list[str] = []
         deadline = time.monotonic() + 180  # generous: a loaded machine starts Prefect slowly
         while time.monotonic() < deadline and proc.poll() is None:
-            with get_client(sync_client=True) as c:
+            with prefect_client() as c:
                 try:
                     names = [w.name for w in c.read_workers_for_work_pool("gpu", limit=50, offset=0)]
                 except Exception:  # noqa: BLE001 - the pool is created by the worker when it starts

@@ -32,11 +32,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.config import WorkerSettings
 from engine.redact import redact_env
 
-from .settings import WorkerSettings
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSED_ENV = ("PREFECT_API_URL", "PREFECT_API_KEY", "RINGRIFT_CONFIG_PATH", "RINGRIFT_HOME", "RINGRIFT_STORE_URL",
               "RINGRIFT_DB_URL", "RINGRIFT_CACHE_DIR", "RINGRIFT_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
               "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")

@@ -1,16 +1,20 @@
-"""The few Prefect API calls the health check and the watchdog make, behind one small class.
+"""The one place that opens a Prefect client, and the few API calls the health check and the
+watchdog make behind one small class.
 
-``PrefectGateway`` wraps Prefect's synchronous client with a short timeout and returns plain
-frozen dataclasses, so the health and watchdog logic is written (and tested) against this
-interface; the tests of that logic use a fake with the same methods, and one integration test
-runs it against a real Prefect server (``prefect_test_harness``).
+``prefect_client()`` (synchronous) and ``async_prefect_client()`` are how the tasks, flows,
+deployments and commands talk to the Prefect API; nothing else calls Prefect's ``get_client``.
+``PrefectGateway`` wraps the synchronous client with a short timeout and returns plain frozen
+dataclasses, so the health and watchdog logic is written (and tested) against this interface;
+their unit tests use a fake with the same methods (tests/ops/fakes.py: worker heartbeats and run
+times at chosen ages under a fixed clock, which a real server cannot give), and tests/ops/test_gateway.py
+runs the real one against a Prefect server (``prefect_test_harness``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,6 +89,25 @@ def api_url() -> str | None:
         return os.environ.get("PREFECT_API_URL") or None
 
 
+def prefect_client(*, timeout: float | None = None):
+    """A synchronous Prefect client on ``PREFECT_API_URL`` (or the ephemeral server), used as a
+    context manager: ``with prefect_client() as c: c.read_flow_run(...)``. ``timeout``: seconds per
+    request (default: Prefect's own)."""
+    from prefect.client.orchestration import get_client
+
+    if timeout is None:
+        return get_client(sync_client=True)
+    return get_client(sync_client=True, httpx_settings={"timeout": timeout})
+
+
+def async_prefect_client():
+    """The asynchronous Prefect client (``async with async_prefect_client() as c: await ...``), for
+    code that runs many calls in one event loop (``deployments.apply``)."""
+    from prefect.client.orchestration import get_client
+
+    return get_client()
+
+
 class PrefectGateway:
     """Prefect API calls with a timeout (seconds) per request."""
 
@@ -95,9 +118,7 @@ class PrefectGateway:
 
     # -- plumbing -----------------------------------------------------------------------------------
     def __enter__(self) -> PrefectGateway:
-        from prefect.client.orchestration import get_client
-
-        self._client = get_client(sync_client=True, httpx_settings={"timeout": self.timeout})
+        self._client = prefect_client(timeout=self.timeout)
         self._client.__enter__()
         return self
 
@@ -301,64 +322,3 @@ def flush_events(timeout: float) -> bool:
 
     threading.Thread(target=wait, daemon=True, name="flush-events").start()
     return done.wait(timeout)
-
-
-@dataclass
-class FakeGateway:
-    """An in-memory stand-in with the same methods (for tests and dry runs)."""
-
-    version: str = "3.8.8"
-    pools: list[PoolInfo] = field(default_factory=list)
-    pool_workers: dict[str, list[WorkerInfo]] = field(default_factory=dict)
-    runs: list[RunInfo] = field(default_factory=list)
-    heartbeats: dict[str, datetime] = field(default_factory=dict)
-    reachable: bool = True
-    url: str | None = "http://fake:4200/api"
-    actions: list[tuple[str, str, str]] = field(default_factory=list)
-    events: list[tuple[str, dict, dict]] = field(default_factory=list)
-    schedules: list[ScheduleInfo] = field(default_factory=list)
-
-    def __enter__(self) -> FakeGateway:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def server_version(self) -> str:
-        if not self.reachable:
-            raise ConnectionError(f"Prefect API {self.url} not reachable: connection refused")
-        return self.version
-
-    @staticmethod
-    def client_version() -> str:
-        return "3.8.8"
-
-    def work_pools(self) -> list[PoolInfo]:
-        return list(self.pools)
-
-    def workers(self, pool: str) -> list[WorkerInfo]:
-        return list(self.pool_workers.get(pool, []))
-
-    def flow_runs(self, state_types, *, since=None, tag=None, limit=1000) -> list[RunInfo]:
-        out = [r for r in self.runs if r.state_type in state_types]
-        if since is not None:
-            out = [r for r in out if r.expected_start_time is None or r.expected_start_time > since]
-        if tag:
-            out = [r for r in out if tag in r.tags]
-        return out[:limit]
-
-    def last_heartbeats(self, run_ids, *, since=None) -> dict[str, datetime]:
-        return {r: self.heartbeats[r] for r in run_ids if r in self.heartbeats}
-
-    def scheduled_deployments(self) -> list[ScheduleInfo]:
-        return list(self.schedules)
-
-    def set_state(self, run_id: str, action: str, message: str) -> str:
-        self.actions.append((run_id, action, message))
-        new = {"crash": "CRASHED", "cancel": "CANCELLED", "reschedule": "SCHEDULED"}[action]
-        self.runs = [RunInfo(**{**r.__dict__, "state_type": new}) if r.id == run_id else r for r in self.runs]
-        return "ACCEPT"
-
-    def emit(self, event, resource, payload=None, related=None):
-        self.events.append((event, dict(resource), dict(payload or {})))
-        return None

@@ -19,12 +19,9 @@ Checks (each ``ok`` / ``warn`` / ``fail`` / ``skip``, with a detail line):
 * ``scheduler``: runs still Scheduled more than ``overdue_after_seconds`` past their start time
   (nothing picks them up), and deployments with an active schedule in place that long but no
   upcoming scheduled run (the server's scheduler service is not creating runs): a failure;
-* ``store``: the artifact store lists its pointers and round-trips a small probe object (written
-  under ``health-probes/``, read back, deleted);
-* ``database``: reachable and migrated to this code's head revision;
-* ``disk``: free space of the disk holding the local cache (``storage.cache_dir``);
-* ``champion <config>``: the champion of every config that has one (and of the active profile's
-  configs), its age, and whether the store's pointer and the database agree.
+* ``store``, ``database``, ``disk``, ``champion <config>``: the checks of what the engine owns
+  (``engine.analysis.checks``: the store round-trips a probe object, the database is migrated to
+  this code's head, the cache's disk has room, each champion's store pointer and database agree).
 
 Every probe runs under a time limit, so a hung server makes its check fail instead of hanging the
 snapshot.
@@ -33,35 +30,35 @@ snapshot.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import socket
-import threading
-import time
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from engine.redact import redact_exception, redact_text, redact_url
+from engine.analysis.checks import (
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    ChampionInfo,
+    Check,
+    DiskInfo,
+    champion_checks,
+    champions,
+    check_database,
+    check_disk,
+    check_store,
+    disk_info,
+    fmt_hours,
+    probe,
+)
+from engine.analysis.tables import text_table
+from engine.config import HealthSettings, ops_settings
+from engine.redact import redact_exception, redact_url
 
-from .prefect_api import ACTIVE_STATES, PoolInfo, RunInfo, WorkerInfo, api_url, utcnow
-from .settings import HealthSettings, ops_settings
-from .tables import text_table
-
-OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
-PROBE_PREFIX = "health-probes"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str  # ok | warn | fail | skip
-    detail: str
-    seconds: float = 0.0
+from .gateway import ACTIVE_STATES, PoolInfo, RunInfo, WorkerInfo, api_url, utcnow
 
 
 @dataclass(frozen=True)
@@ -84,23 +81,6 @@ class DeploymentRuns:
     crashed: int = 0
     failed: int = 0
     overdue: int = 0  # of ``late``: past their start by more than ``overdue_after_seconds``
-
-
-@dataclass(frozen=True)
-class ChampionInfo:
-    config_key: str
-    model_id: str | None  # the database's champion
-    since: datetime | None
-    age_hours: float | None
-    store_model_id: str | None  # the model of the store's champion pointer
-    agrees: bool
-
-
-@dataclass(frozen=True)
-class DiskInfo:
-    path: str
-    free_gb: float
-    total_gb: float
 
 
 @dataclass(frozen=True)
@@ -178,7 +158,7 @@ class HealthReport:
                 ["deployment", "scheduled", "late", "pending", "running", "crashed", "failed"], rows))
         if self.champions:
             rows = [[c.config_key, (c.model_id or "-")[:12], f"{c.since:%Y-%m-%d %H:%M}" if c.since else "-",
-                     _hours(c.age_hours), "yes" if c.agrees else "NO"] for c in self.champions]
+                     fmt_hours(c.age_hours), "yes" if c.agrees else "NO"] for c in self.champions]
             parts.append("Champions\n" + text_table(["config", "model", "since", "age", "store agrees"], rows,
                                                     align="lllrl"))
         parts.append(self.verdict())
@@ -194,12 +174,6 @@ def _age(now: datetime, t: datetime | None) -> str:
     if s < 7200:
         return f"{s / 60:.0f} min ago"
     return f"{s / 3600:.1f} h ago"
-
-
-def _hours(h: float | None) -> str:
-    if h is None:
-        return "-"
-    return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} d"
 
 
 def _host_of(worker_name: str) -> str:
@@ -222,159 +196,6 @@ def gpus_by_host(workers: Sequence[WorkerInfo]) -> dict[str, int]:
         if m:
             out.setdefault(m["host"], set()).add(int(m["index"]))
     return {h: len(v) for h, v in sorted(out.items())}
-
-
-class _Timeout(Exception):
-    pass
-
-
-def run_with_timeout(fn: Callable[[], Any], seconds: float) -> Any:
-    """``fn()`` in a daemon thread; ``_Timeout`` when it takes longer (the thread is abandoned)."""
-    box: dict[str, Any] = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
-            box["error"] = e
-
-    t = threading.Thread(target=target, daemon=True, name="health-probe")
-    t.start()
-    t.join(seconds)
-    if t.is_alive():
-        raise _Timeout(f"timed out after {seconds:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
-
-
-def _probe(name: str, fn: Callable[[], tuple[str, str]], timeout: float) -> Check:
-    t0 = time.perf_counter()
-    try:
-        status, detail = run_with_timeout(fn, timeout)
-    except _Timeout as e:
-        status, detail = FAIL, str(e)
-    except Exception as e:  # noqa: BLE001 - a health check reports, it does not raise
-        status, detail = FAIL, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
-    # a probe's detail is printed and may be stored: no URL or driver message may carry a secret
-    return Check(name, status, redact_text(detail), round(time.perf_counter() - t0, 3))
-
-
-# -- the probes --------------------------------------------------------------------------------------------
-
-def check_store(cfg) -> tuple[str, str]:
-    """List the pointers, then write, read back and delete a small probe object."""
-    from engine.storage import store_from_config
-
-    store = store_from_config(cfg)
-    n = len(store.list_pointers())
-    key = f"{PROBE_PREFIX}/{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-    payload = f"ringrift health probe {utcnow().isoformat()}".encode()
-    t0 = time.perf_counter()
-    store.backend.write_bytes(key, payload)
-    try:
-        back = store.backend.read_bytes(key)
-    finally:
-        try:
-            store.backend.delete(key)
-        except Exception:  # noqa: BLE001 - the probe is tiny; a leftover is harmless
-            pass
-    ms = (time.perf_counter() - t0) * 1000
-    if back != payload:
-        return FAIL, f"{store.url}: the probe object read back differs from what was written"
-    return OK, f"{store.url}: readable ({n} pointers), writable (round trip {ms:.0f} ms)"
-
-
-def check_database(cfg) -> tuple[str, str]:
-    from engine.db import count_games, head_revision, open_database
-
-    url = cfg.database_url
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url[len("sqlite:///"):])
-        if not path.exists():  # do not create an empty file by looking
-            return FAIL, f"{url}: does not exist yet (the pipeline creates and migrates it on first use)"
-    db = open_database(url, migrate=False)
-    try:
-        rev = db.current_revision()
-        head = head_revision()
-        if rev != head:
-            what = "never migrated" if rev is None else f"at revision {rev}"
-            return FAIL, f"{db.url}: {what}, this code needs {head} (opening it with migrate=True upgrades it)"
-        with db.session(write=False) as s:
-            n = count_games(s, status=None)
-        return OK, f"{db.url}: migrated ({rev}), {n} games"
-    finally:
-        db.dispose()
-
-
-def disk_info(path: Path) -> DiskInfo:
-    p = Path(path)
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    u = shutil.disk_usage(p)
-    return DiskInfo(str(path), u.free / 1e9, u.total / 1e9)
-
-
-def check_disk(info: DiskInfo, st: HealthSettings) -> tuple[str, str]:
-    detail = f"cache {info.path}: {info.free_gb:.1f} GB free of {info.total_gb:.1f} GB"
-    if info.free_gb < st.min_free_disk_gb:
-        return FAIL, detail + f" (below {st.min_free_disk_gb:g} GB)"
-    if info.free_gb < st.warn_free_disk_gb:
-        return WARN, detail + f" (below {st.warn_free_disk_gb:g} GB)"
-    return OK, detail
-
-
-def champions(cfg, configs: Sequence[str] | None = None, now: datetime | None = None) -> list[ChampionInfo]:
-    """The champion of every config that has one (database or store) and of ``configs``."""
-    from engine.db import champion_pointer, current_champion, open_database, pointer_history
-    from engine.storage import store_from_config
-
-    from .common import known_configs
-
-    now = now or utcnow()
-    store = store_from_config(cfg)
-    db = open_database(cfg.database_url, migrate=False)
-    out = []
-    try:
-        with db.session(write=False) as s:
-            for ck in known_configs():
-                name = champion_pointer(ck)
-                model = current_champion(s, ck)
-                p = store.read_pointer(name)
-                if model is None and p is None and ck not in (configs or ()):
-                    continue
-                hist = pointer_history(s, name, limit=1) if model else []
-                since = hist[-1].created_at if hist else None
-                store_model = None
-                if p is not None:
-                    try:
-                        store_model = store.get_manifest(p.target).metadata.get("model_id")
-                    except Exception:  # noqa: BLE001 - reported as a disagreement
-                        store_model = f"<unreadable manifest {p.target[:12]}>"
-                age = (now - since).total_seconds() / 3600 if since else None
-                out.append(ChampionInfo(ck, model, since, age, store_model, store_model == model))
-    finally:
-        db.dispose()
-    return out
-
-
-def _champion_checks(infos: Sequence[ChampionInfo], st: HealthSettings) -> list[Check]:
-    out = []
-    for c in infos:
-        if c.model_id is None and c.store_model_id is None:
-            out.append(Check(f"champion {c.config_key}", OK, "none yet (bootstrap: heuristic selfplay)"))
-            continue
-        detail = f"{(c.model_id or '-')[:12]}" + (f" since {c.since:%Y-%m-%d %H:%M} ({_hours(c.age_hours)})"
-                                                  if c.since else "")
-        status = OK
-        if not c.agrees:
-            status = WARN
-            detail += f"; the store's pointer names {(c.store_model_id or 'nothing')[:12]}"
-        elif st.champion_max_age_hours and c.age_hours is not None and c.age_hours > st.champion_max_age_hours:
-            status = WARN
-            detail += f"; older than {st.champion_max_age_hours:g} h"
-        out.append(Check(f"champion {c.config_key}", status, detail))
-    return out
 
 
 def _pool_health(gw, st: HealthSettings, now: datetime) -> tuple[list[PoolHealth], list[Check]]:
@@ -519,7 +340,7 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
         checks.append(Check("prefect", FAIL if st.require_prefect else SKIP,
                             "PREFECT_API_URL is not set (local mode: no server, pools or workers to check)"))
     else:
-        from .prefect_api import PrefectGateway
+        from .gateway import PrefectGateway
 
         gw_ctx = gateway if gateway is not None else PrefectGateway(st.prefect_timeout_seconds)
         try:
@@ -533,7 +354,7 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
                     return (OK if same else WARN), (f"server {box['v']} at {url} (client {cv}"
                                                     + ("" if same else ", versions differ") + ")")
 
-                c = _probe("prefect", server, tmo)
+                c = probe("prefect", server, tmo)
                 checks.append(c)
                 version = box.get("v")
                 if c.status != FAIL:
@@ -543,7 +364,7 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
                         res["pools"], res["checks"] = _pool_health(gw, st, now)
                         return OK, ""
 
-                    pc = _probe("pools", pools_probe, tmo)
+                    pc = probe("pools", pools_probe, tmo)
                     if pc.status == FAIL:
                         checks.append(pc)
                     else:
@@ -560,7 +381,7 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
                         rc = _runs_check(res["table"], st.crashed_window_hours)
                         return rc.status, rc.detail
 
-                    rc = _probe("runs", runs_probe, tmo)
+                    rc = probe("runs", runs_probe, tmo)
                     checks.append(rc)
                     table = res.get("table", [])
                     if rc.status != FAIL:
@@ -569,11 +390,11 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
                                                  st.overdue_after_seconds)
                             return sc.status, sc.detail
 
-                        checks.append(_probe("scheduler", scheduler_probe, tmo))
+                        checks.append(probe("scheduler", scheduler_probe, tmo))
         except Exception as e:  # noqa: BLE001 - e.g. the client cannot be created
             checks.append(Check("prefect", FAIL, redact_exception(e)))
-    checks.append(_probe("store", lambda: check_store(cfg), tmo))
-    checks.append(_probe("database", lambda: check_database(cfg), tmo))
+    checks.append(probe("store", lambda: check_store(cfg), tmo))
+    checks.append(probe("database", lambda: check_database(cfg), tmo))
     disk = None
     try:
         disk = disk_info(cfg.cache_path)
@@ -589,12 +410,12 @@ def health_snapshot(cfg=None, *, gateway=None, settings: HealthSettings | None =
             box2["c"] = champions(cfg, want, now)
             return OK, ""
 
-        cc = _probe("champions", champ_probe, tmo)
+        cc = probe("champions", champ_probe, tmo)
         if cc.status == FAIL:
             checks.append(cc)
         else:
             champs = box2["c"]
-            checks.extend(_champion_checks(champs, st))
+            checks.extend(champion_checks(champs, st))
     try:
         gpus = local_gpus()
     except Exception:  # noqa: BLE001

@@ -1,5 +1,6 @@
-"""Health, watchdog and their commands against a real Prefect server (the test harness), on the
-embedded default and on the cluster set-up (PostgreSQL + S3)."""
+"""The gateway against a real Prefect server (the test harness): its clients, and the health
+snapshot, the watchdog and their commands on it, on the embedded default and on the cluster set-up
+(PostgreSQL + S3)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,26 @@ from datetime import timedelta
 
 import pytest
 
-from engine.analysis import PrefectGateway, WatchdogSettings, WatchdogState, health_snapshot, watchdog_pass
-from engine.analysis.prefect_api import utcnow
+from engine.config import WatchdogSettings
+from ops import (
+    PrefectGateway,
+    WatchdogState,
+    async_prefect_client,
+    health_snapshot,
+    prefect_client,
+    utcnow,
+    watchdog_pass,
+)
 
 
 @pytest.fixture(scope="module")
 def server_state(prefect_server):
     """Pools cpu (no worker) and gpu (two GPU workers of host hx), a deployment, a late scheduled
     run and a running run without heartbeats."""
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.states import Running, Scheduled
 
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         for name in ("cpu", "gpu"):
             c.create_work_pool(WorkPoolCreate(name=name, type="process"), overwrite=True)
         c.send_worker_heartbeat("gpu", "hx-gpu0")
@@ -37,10 +45,33 @@ def server_state(prefect_server):
 
 
 def _state(run_id: str) -> str:
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as c:
+    with prefect_client() as c:
         return c.read_flow_run(run_id).state.type.value
+
+
+def test_the_clients_reach_the_server_with_the_timeout_asked_for(prefect_server):
+    """Both clients of the gateway talk to the same server; ``timeout`` reaches every request."""
+    import asyncio
+
+    async def make() -> str:
+        async with async_prefect_client() as c:
+            return str(await c.create_flow_from_name("gateway-client-test"))
+
+    fid = asyncio.run(make())
+    with prefect_client(timeout=7) as c:
+        assert c.api_healthcheck() is None and str(c.read_flow(fid).id) == fid
+        assert c._client.timeout.read == 7  # httpx's: Prefect passes httpx_settings through
+    with prefect_client() as c:
+        assert c._client.timeout.read != 7  # Prefect's own default when none is asked for
+
+
+def test_an_unreachable_server_is_named(closed_api_url):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: closed_api_url}), PrefectGateway(2) as gw:
+        assert gw.url == closed_api_url
+        with pytest.raises(ConnectionError, match=f"Prefect API {closed_api_url} not reachable"):
+            gw.server_version()
 
 
 def test_health_snapshot_against_the_server(history, server_state):

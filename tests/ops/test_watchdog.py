@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from engine.analysis import WatchdogSettings, WatchdogState, watchdog_pass
-from engine.analysis.watchdog import LATE, NO_HEARTBEAT, NO_WORKERS, STUCK, Watchdog
-
-from .fakes import NOW, ago, cluster, run
+from engine.config import WatchdogSettings
+from ops import WatchdogState, watchdog_pass
+from ops.watchdog import LATE, NO_HEARTBEAT, NO_WORKERS, STUCK, Watchdog
+from tests.ops.fakes import NOW, ago, cluster, run
 
 ST = WatchdogSettings(heartbeat_timeout_seconds=300, late_after_seconds=600, backoff_seconds=600,
                       max_actions_per_run=3, max_actions_per_hour=10)
@@ -157,11 +157,12 @@ def test_watchdog_cli_exits_without_a_stray_prefect_message(prefect_server, tmp_
     import sys
     import time
 
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 
-    with get_client(sync_client=True) as c:
+    from ops import prefect_client
+
+    with prefect_client() as c:
         c.create_work_pool(WorkPoolCreate(name="wd-no-workers", type="process"), overwrite=True)
     cfg = tmp_path / "f.yaml"
     cfg.write_text(f"home: {tmp_path / 'home'}\n")
@@ -176,7 +177,7 @@ def test_watchdog_cli_exits_without_a_stray_prefect_message(prefect_server, tmp_
     deadline = time.monotonic() + 60  # the server stores events asynchronously
     events = []
     while time.monotonic() < deadline and not events:
-        with get_client(sync_client=True) as c:
+        with prefect_client() as c:
             events = c.read_events(filter=filt, limit=10).events
         time.sleep(0.5)
     assert events and events[0].payload["pool"] == "wd-no-workers"
