@@ -10,10 +10,14 @@ dotted key, so a typo never silently falls back to a default.
 
 Ranges live next to the fields, in their types: ``games_per_batch: Count`` (``Annotated[int,
 Range(lo=1)]``), ``Share`` ([0, 1]), ``Annotated[str, OneOf(...)]``, ``KeyOf("sizes")`` (a key of
-a sibling mapping), ``NotBelow("min_games")``. Sections defined in other packages get theirs in
-``FOREIGN_FIELD_TYPES``. A violation is one line, ``FILE:LINE: dotted.key: must be >= 1, got -5``
-(``$VARIABLE (dotted.key): ...`` for an override), and the command line prints it before
-anything starts.
+a sibling mapping), ``NotBelow("min_games")``. A violation is one line, ``FILE:LINE: dotted.key:
+must be >= 1, got -5`` (``$VARIABLE (dotted.key): ...`` for an override), and the command line
+prints it before anything starts.
+
+This module is a leaf: it defines every section, those of the packages that use them too
+(``GateConfig`` of ``engine.data``, the ``evaluation`` / ``gauntlet`` / ``promotion`` / ``ladder``
+settings of ``engine.evaluation``, the ``ops`` settings of ``ops/``), and imports nothing of the
+project, so reading the config loads no numpy, torch or Prefect (tests/test_config.py checks it).
 
 Environment overrides (applied after the file, for the keys a host needs to change without
 editing the shared file): see ``ENV_OVERRIDES``. Secrets never live here: S3 credentials come from
@@ -38,18 +42,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-
-from engine.analysis.settings import (
-    LATE_ACTIONS,
-    STUCK_ACTIONS,
-    HealthSettings,
-    OpsSettings,
-    WatchdogSettings,
-    WorkerSettings,
-)
-from engine.data.gates import GateConfig
-from engine.evaluation.ladder import LadderSettings
-from engine.evaluation.settings import EloSettings, GauntletSettings, PromotionSettings
 
 CONFIG_ENV = "RINGRIFT_CONFIG_PATH"
 HOME_ENV = "RINGRIFT_HOME"
@@ -333,6 +325,22 @@ class WindowConfig:
 
 
 @dataclass(frozen=True)
+class GateConfig:
+    """``export.gates``: the thresholds of the quality gates (``engine.data.gates.evaluate_gates``,
+    whose module doc says what each gate measures)."""
+
+    min_games: NonNegInt = 1
+    max_parity_fail_share: Share = 0.01
+    min_mean_moves: NonNegFloat = 10.0
+    max_mean_moves: Annotated[float, Range(lo=0), NotBelow("min_mean_moves")] | None = None
+    min_game_moves: NonNegInt | None = None
+    max_game_moves: Annotated[int, Range(lo=0), NotBelow("min_game_moves")] | None = None
+    max_draw_share: Share = 0.5
+    max_stalemate_share: Share = 0.5
+    max_capped_share: Share = 0.05
+
+
+@dataclass(frozen=True)
 class ExportConfig:
     """Shards -> NPZ (``engine.data.export``)."""
 
@@ -520,6 +528,260 @@ class OrchestrationConfig:
         return {f: t + int(self.watchdog_margin_seconds) for f, t in self.flow_timeouts().items()}
 
 
+# -- the sections of engine.evaluation: evaluation (the Elo fit), gauntlet, promotion, ladder ------
+
+class _FromConfig:
+    """``X.from_config(cfg)``: the section's keys present in ``cfg`` over the defaults, so the
+    evaluation code takes a ``ForgeConfig``, the section itself, a mapping or any object with those
+    attributes."""
+
+    SECTION = ""
+
+    @classmethod
+    def from_config(cls, cfg: Any = None, **overrides: Any):
+        """Defaults, replaced by the keys present in ``cfg.<SECTION>`` (``cfg`` may also be the section
+        itself as a mapping or object, or None), then by ``overrides``."""
+        if isinstance(cfg, cls):
+            return dataclasses.replace(cfg, **overrides)
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        section: Any = None
+        if isinstance(cfg, Mapping):
+            section = cfg[cls.SECTION] if isinstance(cfg.get(cls.SECTION), Mapping) else cfg
+        elif cfg is not None:
+            if hasattr(cfg, cls.SECTION):
+                section = getattr(cfg, cls.SECTION)
+            elif any(hasattr(cfg, n) for n in names):
+                section = cfg
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if section is None:
+                break
+            if isinstance(section, Mapping):
+                if f.name in section:
+                    values[f.name] = section[f.name]
+            elif hasattr(section, f.name):
+                values[f.name] = getattr(section, f.name)
+        values.update(overrides)
+        for k, v in list(values.items()):
+            if isinstance(v, list):
+                values[k] = tuple(v)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class EloSettings(_FromConfig):
+    """``evaluation:`` section: the Elo fit (``engine.evaluation.elo``; see docs/EVALUATION.md)."""
+
+    SECTION = "evaluation"
+
+    prior_draws: NonNegFloat = 1.0  # virtual draws added between every pair of players that met
+    prior_sd: PositiveFloat = 1000.0  # Gaussian prior sd (Elo) on the seat-1 advantage and on ratings without an anchor
+    first_player_advantage: bool = True  # estimate a seat-1 advantage jointly (else fixed at 0)
+    max_iter: Count = 100  # Newton iterations
+    tol: PositiveFloat = 1e-6  # stop when the largest step is below this (Elo)
+
+    def __post_init__(self) -> None:
+        if self.prior_draws < 0 or self.prior_sd <= 0 or self.max_iter < 1 or self.tol <= 0:
+            raise ValueError(f"bad Elo settings {self}")
+
+
+@dataclass(frozen=True)
+class GauntletSettings(_FromConfig):
+    """``gauntlet:`` section: the candidate against the fixed ladder (``engine.evaluation.gauntlet``)."""
+
+    SECTION = "gauntlet"
+
+    games_per_opponent: Count = 20  # rounded up to a multiple of the player count (seat balance)
+    ladder_simulations: tuple[Count, ...] = (16, 64, 256)  # plain MCTS (heuristic evaluator) rungs
+    heuristic_profile: NonEmpty = "heuristic_v1"  # of the heuristic rung and of the MCTS rungs' evaluator
+    include_random: bool = True
+    include_heuristic: bool = True
+    champions: NonNegInt = 3  # how many of the latest champions the caller should pass in (not enforced here)
+    opening_moves: NonNegInt = 4  # random opening moves, the same for every game of a block
+    max_moves: NonNegInt = 5000  # safety cap per game (0 = none); a capped game is a draw
+    concurrency: NonNegInt = 0  # games in flight in lockstep (0 = all)
+
+    def __post_init__(self) -> None:
+        if self.games_per_opponent < 1 or self.opening_moves < 0 or self.max_moves < 0 or self.concurrency < 0:
+            raise ValueError(f"bad gauntlet settings {self}")
+        if any(int(s) < 1 for s in self.ladder_simulations):
+            raise ValueError(f"ladder_simulations must be >= 1: {self.ladder_simulations}")
+
+
+OpenShare = Annotated[float, Range(0, 1, open_lo=True, open_hi=True)]
+
+
+@dataclass(frozen=True)
+class PromotionSettings(_FromConfig):
+    """``promotion:`` section: the SPRT gate of a candidate against the champion (``engine.evaluation.promotion``)."""
+
+    SECTION = "promotion"
+
+    elo0: float = 0.0  # H0: candidate - champion = elo0 (Elo)
+    elo1: Annotated[float, NotBelow("elo0", strict=True)] = 40.0  # H1: candidate - champion = elo1
+    alpha: OpenShare = 0.05  # P(accept | H0)
+    beta: OpenShare = 0.05  # P(reject | H1)
+    min_games: NonNegInt = 40  # no decision before this many games
+    # "inconclusive" (no promotion) when reached without a decision
+    max_games: Annotated[int, Range(lo=1), NotBelow("min_games")] = 1000
+    batch_pairs: Count = 32  # colour-swapped pairs (blocks) played per lockstep batch
+    opening_moves: NonNegInt = 4
+    max_moves: NonNegInt = 5000
+    concurrency: NonNegInt = 0
+
+    def __post_init__(self) -> None:
+        if not (0 < self.alpha < 1 and 0 < self.beta < 1) or self.elo1 <= self.elo0:
+            raise ValueError(f"bad SPRT settings {self}: need 0 < alpha, beta < 1 and elo1 > elo0")
+        if self.min_games < 0 or self.max_games < 1 or self.max_games < self.min_games or self.batch_pairs < 1:
+            raise ValueError(f"bad promotion settings {self}")
+        if self.opening_moves < 0 or self.max_moves < 0 or self.concurrency < 0:
+            raise ValueError(f"bad promotion settings {self}")
+
+
+# The words of ``ladder.anchors``; ``engine.evaluation.ladder.anchor_spec`` turns one into a player.
+ANCHOR_WORDS = ("random", "heuristic_v1", "heuristic_v2", "mcts")
+ANCHOR_FORMS = "random, heuristic_v1, heuristic_v2, heuristic:PROFILE, mcts, mcts-N"
+_ANCHOR = Matches(r"random|heuristic_.*|heuristic:.+|mcts|mcts-[0-9]*[1-9][0-9]*", f"an anchor ({ANCHOR_FORMS})")
+
+
+@dataclass(frozen=True)
+class LadderSettings(_FromConfig):
+    """``ladder:`` section of the config (``ringrift ladder``; docs/EVALUATION.md, "Strength ladder")."""
+
+    SECTION = "ladder"
+
+    anchors: tuple[Annotated[str, _ANCHOR], ...] = ANCHOR_WORDS  # see ANCHOR_FORMS
+    mcts_simulations: Count = 200  # budget of the PUCT anchor ("mcts"; the MCTSPlayer default)
+    mcts_profile: NonEmpty = "heuristic_v1"  # heuristic evaluator of the PUCT anchor
+    champions: bool = True  # every champion of the config, at the loop's evaluation budget
+    policy: bool = True  # and each champion's raw policy network (no search)
+    target_ci: PositiveFloat = 50.0  # Elo: wanted half-width of the 95% interval on each pair that matters
+    separated_elo: NonNegFloat = 200.0  # a pair whose 95% interval lies wholly beyond this gap is resolved
+    prior_draws: NonNegFloat = 0.25  # virtual draws per pair in the ladder's fit (engine.evaluation.ladder)
+    initial_pairs: Count = 8  # colour-swapped blocks per pair of the first round's chain
+    round_pairs: Count = 8  # blocks added to each chosen pair per later round
+    pairs_per_round: Count = 4  # unresolved pairs (widest intervals first) that get games each round
+    max_games: NonNegInt = 6000  # games per run of the command, over all pairs (0: report only)
+    max_games_per_pair: Count = 400  # a pair with this many games gets no more
+    opening_moves: NonNegInt = 4  # random opening moves shared by the games of a block
+    max_moves: NonNegInt = 5000  # per game (0 = none); a capped game is a draw
+    concurrency: NonNegInt = 0  # games in flight in lockstep (0 = all of a round)
+    seed: NonNegInt = 0
+
+    def __post_init__(self) -> None:
+        bad = [k for k in ("mcts_simulations", "initial_pairs", "round_pairs", "pairs_per_round",
+                           "max_games_per_pair") if int(getattr(self, k)) < 1]
+        bad += ["max_games"] if self.max_games < 0 else []
+        if bad or self.target_ci <= 0 or self.separated_elo < 0 or self.prior_draws < 0 or self.opening_moves < 0 \
+                or self.max_moves < 0 or self.concurrency < 0:
+            raise ValueError(f"bad ladder settings {self}" + (f" ({', '.join(bad)} out of range)" if bad else ""))
+        for w in self.anchors:
+            if _ANCHOR.problem(str(w).strip()):
+                raise ValueError(f"unknown ladder anchor {w!r} (known: {ANCHOR_FORMS})")
+
+
+# -- the ops section: the health check, the watchdog and the worker launcher (ops/) ----------------
+
+STUCK_ACTIONS = ("crash", "cancel", "reschedule", "report")
+LATE_ACTIONS = ("report", "reschedule", "cancel")
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    prefect_timeout_seconds: PositiveFloat = 5.0  # every Prefect API call of the snapshot
+    require_prefect: bool = False  # PREFECT_API_URL unset: a failure (True) or a skipped check (False)
+    worker_offline_seconds: Count = 120  # a worker whose last heartbeat is older counts as offline
+    pools: tuple[str, ...] = ("cpu", "gpu")  # pools that should have an online worker
+    pool_without_worker: Annotated[str, OneOf("warn", "fail")] = "warn"
+    crashed_window_hours: PositiveFloat = 24.0  # crashed / failed runs counted over this window
+    late_after_seconds: Count = 300  # a scheduled run this far past its start time is late
+    # a scheduled run this far past its start time is overdue (nothing runs it: unhealthy), and a
+    # deployment whose active schedule has been in place this long must have an upcoming run
+    overdue_after_seconds: int = 1800
+    min_free_disk_gb: NonNegFloat = 2.0  # the cache's disk below this: fail
+    warn_free_disk_gb: Annotated[float, Range(lo=0), NotBelow("min_free_disk_gb")] = 10.0  # ... below this: warn
+    champion_max_age_hours: NonNegFloat = 0.0  # a champion older than this: warn (0 = never)
+
+
+@dataclass(frozen=True)
+class WatchdogSettings:
+    interval_seconds: Count = 120  # between passes (``ringrift watchdog`` without --once)
+    stuck_action: Annotated[str, OneOf(*STUCK_ACTIONS)] = "crash"
+    late_action: Annotated[str, OneOf(*LATE_ACTIONS)] = "report"
+    heartbeat_timeout_seconds: NonNegInt = 300  # a running run without a heartbeat this long is stuck (0 = off)
+    late_after_seconds: Count = 900
+    # (when a running run is stuck comes from orchestration.timeouts: OrchestrationConfig.watchdog_limits)
+    backoff_seconds: NonNegInt = 600  # wait before acting on the same run again; doubles each time
+    max_actions_per_run: NonNegInt = 3  # then the run is only reported
+    max_actions_per_hour: NonNegInt = 10  # over all runs: no restart storm
+    tag: str | None = "ringrift"  # only runs with this tag (None: every run)
+    emit_events: bool = True  # a ringrift.watchdog.* event per finding acted on
+    state_file: NonEmpty = "watchdog-state.json"  # relative -> under home
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    cpu_pool: NonEmpty = "cpu"
+    gpu_pool: NonEmpty = "gpu"
+    worker_type: NonEmpty = "process"
+    cpu_limit: NonNegInt = 0  # concurrent flow runs of the CPU worker (0 = half the cores, at least 1)
+    gpu_limit: Count = 1  # per GPU worker: one flow run per GPU
+    heartbeat_seconds: Count = 30  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY of the flow runs
+    env: Mapping[str, str] = field(default_factory=dict)  # extra environment of every worker
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    health: HealthSettings = field(default_factory=HealthSettings)
+    watchdog: WatchdogSettings = field(default_factory=WatchdogSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
+
+
+def _ops_part(cls, data: Any):
+    """One part of the ops section from a mapping or a dataclass (a ``ValueError`` naming the key)."""
+    if data is None:
+        return cls()
+    if isinstance(data, cls):
+        return data
+    if dataclasses.is_dataclass(data):
+        data = dataclasses.asdict(data)
+    data = dict(data)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValueError(f"ops.{cls.__name__.removesuffix('Settings').lower()}: unknown key {unknown[0]!r} "
+                         f"(known: {', '.join(sorted(known))})")
+    kwargs = {}
+    for k, v in data.items():
+        default = getattr(cls(), k)
+        if isinstance(default, tuple) and isinstance(v, list):
+            v = tuple(v)
+        kwargs[k] = v
+    obj = cls(**kwargs)
+    for name, allowed in (("stuck_action", STUCK_ACTIONS), ("late_action", LATE_ACTIONS),
+                          ("pool_without_worker", ("warn", "fail"))):
+        if hasattr(obj, name) and getattr(obj, name) not in allowed:
+            raise ValueError(f"ops: {name} must be one of {', '.join(allowed)}, got {getattr(obj, name)!r}")
+    return obj
+
+
+def ops_settings(cfg: Any = None) -> OpsSettings:
+    """The ops section of ``cfg`` (a ``ForgeConfig``, a mapping with an ``ops`` key or any object
+    with an ``ops`` attribute: a mapping or a dataclass with these fields); the defaults without one."""
+    sec = getattr(cfg, "ops", None) if cfg is not None and not isinstance(cfg, Mapping) else (
+        cfg.get("ops") if isinstance(cfg, Mapping) else None)
+    if sec is None:
+        return OpsSettings()
+    if isinstance(sec, OpsSettings):
+        return sec
+    if dataclasses.is_dataclass(sec):
+        sec = {f.name: getattr(sec, f.name) for f in dataclasses.fields(sec)}
+    sec = dict(sec)
+    return OpsSettings(health=_ops_part(HealthSettings, sec.get("health")),
+                       watchdog=_ops_part(WatchdogSettings, sec.get("watchdog")),
+                       workers=_ops_part(WorkerSettings, sec.get("workers")))
+
+
 @dataclass(frozen=True)
 class ForgeConfig:
     version: Annotated[int, OneOf(1)] = 1
@@ -587,56 +849,13 @@ ENV_OVERRIDES: dict[str, str] = {
 }
 
 
-# Rules for the sections whose dataclasses live in other packages (they do not import this module):
-# field -> the field's type with its rules, exactly as they would be written next to the field.
-FOREIGN_FIELD_TYPES: dict[type, dict[str, Any]] = {
-    GateConfig: {
-        "min_games": NonNegInt, "max_parity_fail_share": Share, "min_mean_moves": NonNegFloat,
-        "max_mean_moves": Annotated[float, Range(lo=0), NotBelow("min_mean_moves")] | None,
-        "min_game_moves": NonNegInt | None,
-        "max_game_moves": Annotated[int, Range(lo=0), NotBelow("min_game_moves")] | None,
-        "max_draw_share": Share, "max_stalemate_share": Share, "max_capped_share": Share,
-    },
-    EloSettings: {"prior_draws": NonNegFloat, "prior_sd": PositiveFloat, "max_iter": Count, "tol": PositiveFloat},
-    GauntletSettings: {
-        "games_per_opponent": Count, "ladder_simulations": tuple[Count, ...], "heuristic_profile": NonEmpty,
-        "champions": NonNegInt, "opening_moves": NonNegInt, "max_moves": NonNegInt, "concurrency": NonNegInt,
-    },
-    PromotionSettings: {
-        "elo1": Annotated[float, NotBelow("elo0", strict=True)],
-        "alpha": Annotated[float, Range(0, 1, open_lo=True, open_hi=True)],
-        "beta": Annotated[float, Range(0, 1, open_lo=True, open_hi=True)],
-        "min_games": NonNegInt, "max_games": Annotated[int, Range(lo=1), NotBelow("min_games")],
-        "batch_pairs": Count, "opening_moves": NonNegInt, "max_moves": NonNegInt, "concurrency": NonNegInt,
-    },
-    HealthSettings: {
-        "prefect_timeout_seconds": PositiveFloat, "worker_offline_seconds": Count,
-        "pool_without_worker": Annotated[str, OneOf("warn", "fail")], "crashed_window_hours": PositiveFloat,
-        "late_after_seconds": Count, "min_free_disk_gb": NonNegFloat,
-        "warn_free_disk_gb": Annotated[float, Range(lo=0), NotBelow("min_free_disk_gb")],
-        "champion_max_age_hours": NonNegFloat,
-    },
-    WatchdogSettings: {
-        "interval_seconds": Count, "stuck_action": Annotated[str, OneOf(*STUCK_ACTIONS)],
-        "late_action": Annotated[str, OneOf(*LATE_ACTIONS)], "heartbeat_timeout_seconds": NonNegInt,
-        "late_after_seconds": Count,
-        "backoff_seconds": NonNegInt, "max_actions_per_run": NonNegInt, "max_actions_per_hour": NonNegInt,
-        "state_file": NonEmpty,
-    },
-    WorkerSettings: {"cpu_pool": NonEmpty, "gpu_pool": NonEmpty, "worker_type": NonEmpty, "cpu_limit": NonNegInt,
-                     "gpu_limit": Count, "heartbeat_seconds": Count},
-}
-
 _NONE = type(None)
 
 
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
-    """Field name -> declared type with its rules (``Annotated``), for this module's sections and
-    the foreign ones alike."""
-    hints = typing.get_type_hints(cls, include_extras=True)
-    hints.update(FOREIGN_FIELD_TYPES.get(cls, {}))
-    return hints
+    """Field name -> declared type with its rules (``Annotated``)."""
+    return typing.get_type_hints(cls, include_extras=True)
 
 
 def _type_name(tp: Any) -> str:

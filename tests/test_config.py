@@ -1,12 +1,26 @@
-"""ForgeConfig: defaults, the shipped file, env overrides, and errors that name the key and file."""
+"""ForgeConfig: defaults, the shipped file, env overrides, errors that name the key and file, the
+sections of other packages (ops, ladder anchors), and the module being a leaf."""
 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from engine.config import DEFAULT_CONFIG_PATH, ConfigError, ForgeConfig, config_from_dict, load_config
+from engine.config import (
+    DEFAULT_CONFIG_PATH,
+    ConfigError,
+    ForgeConfig,
+    OpsSettings,
+    config_from_dict,
+    load_config,
+    ops_settings,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_file_equals_the_defaults():
@@ -85,6 +99,8 @@ def test_config_path_from_environment(tmp_path):
      r"c.yaml:3: promotion.max_games: must be >= min_games \(40\), got 10$"),
     ("export:\n  window: {min_window: 100, max_window: 50}\n", r"export.window.max_window: must be >= min_window"),
     ("ops:\n  watchdog:\n    stuck_action: explode\n", r"c.yaml:3: ops.watchdog.stuck_action: must be one of crash,"),
+    ("ladder:\n  anchors: [random, alphazero]\n", r"c.yaml:2: ladder.anchors\[1\]: must be an anchor \(random, "),
+    ("ladder:\n  anchors: [mcts-0]\n", r"c.yaml:2: ladder.anchors\[0\]: must be an anchor"),
     ("orchestration:\n  retries: {trian: 1}\n",
      r"orchestration.retries: unknown key 'trian' \(did you mean 'train'\?\)"),
     ("gauntlet:\n  ladder_simulations: [4, 0]\n", r"c.yaml:2: gauntlet.ladder_simulations\[1\]: must be >= 1, got 0"),
@@ -156,3 +172,110 @@ def test_every_key_answers_hostile_values_with_a_config_error_naming_it():
                 assert "\n" not in text and text.startswith("h.yaml: ")
                 assert ".".join(path[:1]) in text, (path, value, text)
     assert refused > 1000
+
+
+def _imported_modules(code: str) -> list[str]:
+    """The modules ``python -c code`` imports beyond a bare interpreter's (``-X importtime``)."""
+    def run(c: str) -> set[str]:
+        out = subprocess.run([sys.executable, "-X", "importtime", "-c", c], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stderr
+        return {line.rsplit("|", 1)[-1].strip() for line in out.splitlines() if line.startswith("import time:")}
+
+    return sorted(run(code) - run("pass"))
+
+
+def test_reading_the_config_imports_nothing_heavy_and_nothing_of_the_project():
+    """engine.config is a leaf: the command line, the tasks and the tests read the config without
+    numpy (0.1 s), torch (1 s) or Prefect (1 s), and no other module of the project comes along."""
+    mods = _imported_modules("import engine.config; engine.config.load_config()")
+    assert "engine.config" in mods and "yaml" in mods  # the walk sees what was imported
+    heavy = [m for m in mods if m.split(".")[0] in ("numpy", "torch", "prefect")]
+    assert not heavy, heavy
+    project = [m for m in mods if m.split(".")[0] in ("engine", "ops", "tasks", "flows", "ringrift")]
+    assert project == ["engine", "engine.config"]
+
+
+def test_the_sections_of_other_packages_are_defined_here():
+    """Every section type of ForgeConfig is a class of this module (the leaf defines them all)."""
+    import typing
+
+    def section_types(cls):
+        for f in dataclasses.fields(cls):
+            tp = typing.get_type_hints(cls)[f.name]
+            if dataclasses.is_dataclass(tp):
+                yield tp
+                yield from section_types(tp)
+
+    modules = {tp.__module__ for tp in section_types(ForgeConfig)}
+    assert modules == {"engine.config"}
+
+
+def test_ladder_anchor_words_match_what_the_ladder_plays():
+    """The config accepts exactly the anchor words ``anchor_spec`` turns into players."""
+    from engine.evaluation.ladder import anchor_spec
+
+    for word in ("random", "heuristic_v1", "heuristic:aggressive", "mcts", "mcts-16", "mcts-010"):
+        assert config_from_dict({"ladder": {"anchors": [word]}}, env={}).ladder.anchors == (word,)
+        anchor_spec(word)
+    for word in ("alphazero", "mcts-0", "mcts-x", "heuristic:", "gumbel"):
+        with pytest.raises(ConfigError, match=r"ladder.anchors\[0\]: must be an anchor"):
+            config_from_dict({"ladder": {"anchors": [word]}}, env={})
+        with pytest.raises(ValueError, match="unknown ladder anchor"):
+            anchor_spec(word)
+
+
+# -- the ops section (ops_settings also reads a mapping or any object with an ``ops`` attribute) -----
+
+def test_ops_defaults_without_the_section():
+    assert ops_settings(config_from_dict({}, env={})) == OpsSettings()
+    assert ops_settings(None) == OpsSettings()
+
+
+def test_ops_from_a_mapping_section():
+    class Cfg:
+        ops = {"health": {"pools": ["cpu"], "min_free_disk_gb": 1},
+               "watchdog": {"stuck_action": "cancel", "backoff_seconds": 60},
+               "workers": {"cpu_limit": 3}}
+
+    st = ops_settings(Cfg())
+    assert st.health.pools == ("cpu",) and st.health.min_free_disk_gb == 1
+    assert st.watchdog.stuck_action == "cancel" and st.watchdog.backoff_seconds == 60
+    assert st.workers.cpu_limit == 3
+    assert ops_settings({"ops": {"workers": {"gpu_pool": "g"}}}).workers.gpu_pool == "g"
+
+
+def test_ops_bad_keys_and_values_are_named():
+    class Cfg:
+        ops = {"watchdog": {"stuck_action": "explode"}}
+
+    with pytest.raises(ValueError, match="stuck_action"):
+        ops_settings(Cfg())
+    Cfg.ops = {"health": {"nope": 1}}
+    with pytest.raises(ValueError, match="nope"):
+        ops_settings(Cfg())
+    # the watchdog has no timeout table of its own any more (orchestration.timeouts is the one)
+    Cfg.ops = {"watchdog": {"timeouts": {"train": 60}}}
+    with pytest.raises(ValueError, match="timeouts"):
+        ops_settings(Cfg())
+
+
+def test_ops_from_a_dataclass_section():
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class Watchdog:
+        stuck_action: str = "reschedule"
+        max_actions_per_hour: int = 3
+
+    @dataclass(frozen=True)
+    class Ops:
+        watchdog: Watchdog = field(default_factory=Watchdog)
+        health: dict = field(default_factory=lambda: {"pools": ("gpu",)})
+
+    @dataclass(frozen=True)
+    class Cfg:
+        ops: Ops = field(default_factory=Ops)
+
+    st = ops_settings(Cfg())
+    assert st.watchdog.stuck_action == "reschedule" and st.watchdog.max_actions_per_hour == 3
+    assert st.health.pools == ("gpu",) and st.workers == OpsSettings().workers

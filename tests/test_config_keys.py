@@ -13,7 +13,7 @@ from engine.config import DEFAULT_CONFIG_PATH, ForgeConfig, config_from_dict, lo
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_MODULE = ROOT / "engine" / "config.py"
 # where the configuration is used (tests do not count: a key only a test reads is still dead)
-CODE = ("engine", "tasks", "flows", "ringrift", "deployments")
+CODE = ("engine", "ops", "tasks", "flows", "ringrift", "deployments")
 
 
 def _base(tp):

@@ -30,22 +30,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from engine.config import GateConfig
 from engine.nn.encoding import EncoderVersionError, check_encoder_version
-
-
-@dataclass(frozen=True)
-class GateConfig:
-    """Gate thresholds (see the module docstring); the ``export:`` config section mirrors these."""
-
-    min_games: int = 1
-    max_parity_fail_share: float = 0.01
-    min_mean_moves: float = 10.0
-    max_mean_moves: float | None = None
-    min_game_moves: int | None = None
-    max_game_moves: int | None = None
-    max_draw_share: float = 0.5
-    max_stalemate_share: float = 0.5
-    max_capped_share: float = 0.05
 
 
 @dataclass

@@ -14,6 +14,8 @@ caller persists them and moves the champion pointer. docs/EVALUATION.md describe
     table = get_elo_service().ratings("square8_2p", rep.records + res.records)
 """
 
+# the settings are config sections (engine.config); exported here for the package's callers
+from engine.config import EloSettings, GauntletSettings, LadderSettings, PromotionSettings
 from engine.players.spec import RANDOM_SPEC, RANDOM_SPEC_ID, EvaluatorCache, PlayerSpec, make_player
 
 from .elo import (
@@ -35,12 +37,12 @@ from .gauntlet import (
                   run_gauntlet,
                   tournament,
 )
-from .ladder import LadderPlayer, LadderReport, LadderSettings, anchor_players, champion_players, ladder_report
+from .ladder import LadderPlayer, LadderReport, anchor_players, champion_players, ladder_report
 from .ladder_play import LadderRun, run_ladder
 from .play import OpeningPlayer, Seating, play_seatings
 from .promotion import PromotionResult, run_promotion
 from .records import SOURCES, MatchRecord, make_match_id, match_record, match_records_from_results
-from .settings import EloSettings, GauntletSettings, PromotionSettings, make_config_key, parse_config_key
+from .settings import make_config_key, parse_config_key
 from .sprt import SPRTState, SPRTSummary, llr_normal, sprt_bounds
 from .stats import elo_from_score, expected_score, wilson_interval
 from .trend import TrendPoint, elo_trend

@@ -42,10 +42,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.config import EloSettings
 from engine.players.spec import RANDOM_SPEC_ID, PlayerSpec
 
 from .records import MatchRecord
-from .settings import EloSettings
 from .stats import ELO_SCALE, Z95
 from .stats import elo_from_score as _elo_from_score
 from .stats import expected_score as _expected_score

@@ -37,13 +37,14 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from engine.config import GauntletSettings
 from engine.players import Evaluator, MatchResult
 from engine.players.spec import EvaluatorCache, PlayerSpec
 
 from .elo import EloService, RatingTable, get_elo_service
 from .play import Seating, default_run_id, play_missing, play_seatings, rotations
 from .records import MatchRecord, make_match_id, match_record, match_records_from_results
-from .settings import GauntletSettings, parse_config_key
+from .settings import parse_config_key
 from .stats import elo_from_score, wilson_interval
 
 

@@ -51,52 +51,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.config import ANCHOR_FORMS, EloSettings, LadderSettings
 from engine.players.spec import PlayerSpec
 
 from .elo import RatingTable, fit_ratings
 from .play import default_run_id, rotations
 from .records import MatchRecord
-from .settings import EloSettings, _FromConfig, parse_config_key
+from .settings import parse_config_key
 from .stats import Z95, expected_score, wilson_interval
 
 SOURCE = "ladder"
 ROLES = ("anchor", "champion", "policy")
-ANCHOR_WORDS = ("random", "heuristic_v1", "heuristic_v2", "mcts")
-
-
-@dataclass(frozen=True)
-class LadderSettings(_FromConfig):
-    """``ladder:`` section of the config (``ringrift ladder``; docs/EVALUATION.md, "Strength ladder")."""
-
-    SECTION = "ladder"
-
-    anchors: tuple[str, ...] = ANCHOR_WORDS  # random, heuristic_v1, heuristic_v2, heuristic:P, mcts, mcts-N
-    mcts_simulations: int = 200  # budget of the PUCT anchor ("mcts"; the MCTSPlayer default)
-    mcts_profile: str = "heuristic_v1"  # heuristic evaluator of the PUCT anchor
-    champions: bool = True  # every champion of the config, at the loop's evaluation budget
-    policy: bool = True  # and each champion's raw policy network (no search)
-    target_ci: float = 50.0  # Elo: wanted half-width of the 95% interval on each pair that matters
-    separated_elo: float = 200.0  # a pair whose 95% interval lies wholly beyond this gap is resolved
-    prior_draws: float = 0.25  # virtual draws per pair in the ladder's fit (see the module doc)
-    initial_pairs: int = 8  # colour-swapped blocks per pair of the first round's chain
-    round_pairs: int = 8  # blocks added to each chosen pair per later round
-    pairs_per_round: int = 4  # unresolved pairs (widest intervals first) that get games each round
-    max_games: int = 6000  # games per run of the command, over all pairs (0: report only)
-    max_games_per_pair: int = 400  # a pair with this many games gets no more
-    opening_moves: int = 4  # random opening moves shared by the games of a block
-    max_moves: int = 5000  # per game (0 = none); a capped game is a draw
-    concurrency: int = 0  # games in flight in lockstep (0 = all of a round)
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        bad = [k for k in ("mcts_simulations", "initial_pairs", "round_pairs", "pairs_per_round",
-                           "max_games_per_pair") if int(getattr(self, k)) < 1]
-        bad += ["max_games"] if self.max_games < 0 else []
-        if bad or self.target_ci <= 0 or self.separated_elo < 0 or self.prior_draws < 0 or self.opening_moves < 0 \
-                or self.max_moves < 0 or self.concurrency < 0:
-            raise ValueError(f"bad ladder settings {self}" + (f" ({', '.join(bad)} out of range)" if bad else ""))
-        for w in self.anchors:
-            anchor_spec(w, self)  # a bad word is an error here, naming the word
 
 
 @dataclass(frozen=True)
@@ -124,9 +89,8 @@ class LadderPlayer:
 def anchor_spec(word: str, settings: LadderSettings | None = None) -> PlayerSpec:
     """``random``, ``heuristic_v1`` / ``heuristic_v2`` / ``heuristic:PROFILE``, ``mcts`` (the
     settings' budget and profile) or ``mcts-N``."""
-    st = settings
-    sims = st.mcts_simulations if st is not None else 200
-    prof = st.mcts_profile if st is not None else "heuristic_v1"
+    st = settings if settings is not None else LadderSettings()
+    sims, prof = st.mcts_simulations, st.mcts_profile
     w = str(word).strip()
     if w == "random":
         return PlayerSpec("random", label="random")
@@ -138,8 +102,7 @@ def anchor_spec(word: str, settings: LadderSettings | None = None) -> PlayerSpec
     if w == "mcts" or (w.startswith("mcts-") and w[5:].isdigit() and int(w[5:]) >= 1):
         n = sims if w == "mcts" else int(w[5:])
         return PlayerSpec("mcts", simulations=n, profile=prof, label=f"mcts-{n}+{prof}")
-    raise ValueError(f"unknown ladder anchor {w!r} (known: random, heuristic_v1, heuristic_v2, heuristic:PROFILE, "
-                     "mcts, mcts-N)")
+    raise ValueError(f"unknown ladder anchor {w!r} (known: {ANCHOR_FORMS})")
 
 
 def anchor_players(settings: LadderSettings, words: Iterable[str] | None = None) -> list[LadderPlayer]:

@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from engine.config import EloSettings
 from engine.players import DEFAULT_PROFILE, Evaluator, MatchResult, Player, play_lockstep
 from engine.players.spec import EvaluatorCache, PlayerSpec, as_cache, make_player
 
-from .elo import EloSettings
 from .ladder import (
     SOURCE,
     LadderPlayer,

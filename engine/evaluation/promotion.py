@@ -25,12 +25,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.config import PromotionSettings
 from engine.players import Evaluator
 from engine.players.spec import EvaluatorCache, PlayerSpec, as_cache
 
 from .play import Seating, default_run_id, play_missing, rotations
 from .records import MatchRecord, make_match_id, match_record
-from .settings import PromotionSettings, parse_config_key
+from .settings import parse_config_key
 from .sprt import SPRTState, SPRTSummary
 
 

@@ -37,7 +37,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .settings import PromotionSettings
+from engine.config import PromotionSettings
+
 from .stats import Z95, elo_from_score, expected_score
 
 PRIOR_BLOCKS = 8.0  # virtual blocks of the null variance added to the variance estimate

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.config import EloSettings
 from engine.players.spec import PlayerSpec
 
 from .elo import fit_ratings
 from .records import MatchRecord
-from .settings import EloSettings
 
 
 @dataclass(frozen=True)

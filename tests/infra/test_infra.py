@@ -240,7 +240,7 @@ def test_k8s_worker_runs_the_gpu_pool_with_the_template():
     assert spec["serviceAccountName"] == "prefect-worker"
     for e in c.get("env", []):
         check_env_name(e["name"])
-    from engine.analysis.settings import WorkerSettings
+    from engine.config import WorkerSettings
 
     assert cmd[cmd.index("--pool") + 1] == WorkerSettings().gpu_pool
 
