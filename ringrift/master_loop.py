@@ -75,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     except LoopLocked as e:
         print(f"master-loop: {e}", file=sys.stderr)
         return 3
+    from engine.loop.context import forge_config, forge_context
     from engine.loop.truth import DatabaseLost
     from flows.master_loop import resolve_mode
-    from tasks.common import forge_config, forge_context
 
     try:
         mode = resolve_mode(args.mode)
@@ -135,8 +135,8 @@ def _generations(args: argparse.Namespace, cfg, mode: str) -> int:
 # -- status -----------------------------------------------------------------------------------------
 
 def _status_loop(args: argparse.Namespace) -> int:
+    from engine.loop.context import forge_config
     from engine.loop.truth import DatabaseLost
-    from tasks.common import forge_config
 
     try:
         return _status_views(args, forge_config)
@@ -169,7 +169,7 @@ def snapshot(cfg, profile: str | None = None) -> dict:
     from dataclasses import asdict
 
     from engine.loop import loop_status
-    from tasks.common import forge_context
+    from engine.loop.context import forge_context
 
     configs = list(cfg.loop.configs(profile or cfg.loop.profile))
     st = [asdict(s) for s in loop_status(forge_context(cfg), configs)]

@@ -44,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
 def _watchdog(args: argparse.Namespace) -> int:
     import threading
 
+    from engine.loop.context import forge_config, forge_context
     from engine.storage import open_store
     from engine.storage.syncloop import SyncLoop, run_with_watchdog
-    from tasks.common import forge_config, forge_context
 
     cfg = forge_config()
     ctx = forge_context(cfg)

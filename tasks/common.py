@@ -3,8 +3,9 @@
 
 * The context (config, store, database) is opened once per process and config, from
   ``engine.config.load_config()`` — i.e. ``$RINGRIFT_CONFIG_PATH`` and the ``RINGRIFT_*``
-  overrides of the process running the task (a worker's job environment on a cluster). Tasks take
-  and return ids and small dataclasses only; nothing big crosses a task boundary.
+  overrides of the process running the task (a worker's job environment on a cluster); the cache
+  is ``engine.loop.context``'s (``forge_config``, ``forge_context``, ``close_contexts``, re-exported
+  here). Tasks take and return ids and small dataclasses only; nothing big crosses a task boundary.
 * Cache key = the task's inputs + the task's source + which pipeline this is (store URL, database
   URL and the instance ids recorded in both, ``pipeline_identity``), so a retried or re-run flow
   reuses finished tasks of the same pipeline and never the results of another one (another home,
@@ -27,6 +28,11 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
+
+# the per-process config and context (no Prefect there, so a command that needs none uses it
+# directly); re-exported for the tasks and flows
+from engine.loop.context import close_contexts as close_contexts
+from engine.loop.context import forge_config, forge_context, on_close, target_of
 
 from .settings import DEFAULT_RUNTIME, orchestration_settings
 
@@ -64,75 +70,19 @@ def require_local(stage: str) -> None:
             "selfplay/training/evaluation itself; run the stage through its deployment (a worker)")
 
 
-# -- config and context ----------------------------------------------------------------------------
-
-_ENV_KEYS = ("RINGRIFT_CONFIG_PATH", "RINGRIFT_HOME", "RINGRIFT_STORE_URL", "RINGRIFT_CACHE_DIR",
-             "RINGRIFT_S3_ENDPOINT_URL", "RINGRIFT_S3_REGION", "RINGRIFT_DB_URL", "RINGRIFT_DEVICE",
-             "RINGRIFT_NETWORK_SIZE", "RINGRIFT_PROFILE")
-_lock = threading.Lock()
-_configs: dict[tuple, Any] = {}
-_contexts: dict[tuple, Any] = {}
-
-
-def _config_fingerprint() -> tuple:
-    from engine.config import CONFIG_ENV, DEFAULT_CONFIG_PATH
-
-    path = os.environ.get(CONFIG_ENV) or str(DEFAULT_CONFIG_PATH)
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        mtime = None
-    return (path, mtime, os.getcwd(), tuple(os.environ.get(k) for k in _ENV_KEYS))
-
-
-def forge_config():
-    """The ``ForgeConfig`` of this process (re-read when the file or the environment changes)."""
-    from engine.config import load_config
-
-    key = _config_fingerprint()
-    with _lock:
-        cfg = _configs.get(key)
-        if cfg is None:
-            cfg = _configs[key] = load_config()
-        return cfg
-
-
-def target_of(cfg) -> str:
-    """Where a pipeline keeps its state: the store and the database (passwords are not hashed in
-    clear text anywhere: only the digest of this string is used)."""
-    return f"{cfg.storage_url}|{cfg.database_url}"
-
-
-def forge_context(cfg=None):
-    """The ``engine.loop.Context`` of ``cfg`` (default: ``forge_config()``), opened once per process."""
-    from engine.loop import open_context
-
-    cfg = cfg or forge_config()
-    key = (target_of(cfg), str(cfg.cache_path), str(cfg.home_path), cfg.source)
-    with _lock:
-        ctx = _contexts.get(key)
-        if ctx is None or ctx.cfg != cfg:
-            ctx = _contexts[key] = open_context(cfg)
-        return ctx
-
-
-def close_contexts() -> None:
-    """Dispose every open context (tests, and a long-lived process that changes config)."""
-    with _lock:
-        for ctx in _contexts.values():
-            try:
-                ctx.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
-        _contexts.clear()
-        _configs.clear()
-        _identities.clear()
-
-
 # -- caching ---------------------------------------------------------------------------------------
 
 IDENTITY_POINTER = "pipeline/identity"
 _identities: dict[str, str] = {}
+_identity_lock = threading.Lock()
+
+
+def _forget_identities() -> None:
+    with _identity_lock:
+        _identities.clear()
+
+
+on_close(_forget_identities)  # close_contexts forgets them too: a pipeline recreated at the same URLs is new
 
 
 def pipeline_identity(cfg=None) -> str:
@@ -142,14 +92,14 @@ def pipeline_identity(cfg=None) -> str:
     old one (which name games and datasets it no longer has) are not served for it."""
     cfg = cfg or forge_config()
     target = target_of(cfg)
-    with _lock:
+    with _identity_lock:
         known = _identities.get(target)
     if known is not None:
         return known
     ctx = forge_context(cfg)
     parts = [target, _store_instance(ctx.store), _db_instance(ctx.db)]
     ident = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    with _lock:
+    with _identity_lock:
         _identities[target] = ident
     return ident
 

@@ -16,12 +16,15 @@ import logging
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.names import check_inside, check_name
-from engine.nn.checkpoint import Checkpoint, checkpoint_from_bytes
 from engine.storage.errors import ArtifactError
 from engine.storage.hashing import sha256_file
 from engine.storage.layout import check_sha
+
+if TYPE_CHECKING:  # torch is imported by the one function that loads a model
+    from engine.nn.checkpoint import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ def publish_model(store, weights: bytes, metadata: bytes, meta) -> str:
 
 def load_model(store, manifest_id: str, device: str = "cpu") -> Checkpoint:
     """The checkpoint of a ``model`` manifest (hashes verified by the store, identity by the loader)."""
+    from engine.nn.checkpoint import checkpoint_from_bytes
+
     man = store.get_manifest(manifest_id)
     if man.kind != "model":
         raise ArtifactError(f"manifest {manifest_id} is a {man.kind!r}, not a model")
