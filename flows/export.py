@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from engine.loop import ExportStageResult
 from tasks import artifacts
 from tasks.common import configured
 from tasks.data import data_window, export_dataset
@@ -13,7 +14,7 @@ from tasks.settings import flow_timeout
 from ._common import check_config_key, forge_config, guard_crash_retries, run_logger
 
 
-def export_stage(config_key: str, cfg=None):
+def export_stage(config_key: str, cfg=None) -> ExportStageResult:
     """The two export tasks (window fingerprint, export) and the gates artifact; returns the
     ``ExportStageResult``. Used by the export, train and master-loop flows."""
     cfg = cfg or forge_config()
@@ -25,12 +26,11 @@ def export_stage(config_key: str, cfg=None):
 
 @flow(name="export", flow_run_name="export-{config_key}", persist_result=True, log_prints=True,
       timeout_seconds=flow_timeout("export"))
-def export_flow(config_key: str = "square8_2p") -> dict:
+def export_flow(config_key: str = "square8_2p") -> ExportStageResult:
     """Export ``config_key``'s training window; idempotent (the same games give the same dataset)."""
     check_config_key(config_key)
     guard_crash_retries()
     ex = export_stage(config_key)
     if not ex.ok:
         run_logger().warning("export %s refused: %s", config_key, ex.reason)
-    return {"config_key": config_key, "ok": ex.ok, "dataset_id": ex.dataset_id, "samples": ex.samples,
-            "games": ex.games, "reason": ex.reason, "gates": ex.gates}
+    return ex

@@ -19,9 +19,23 @@ its games since the last training reach ``loop.train_threshold_games`` (or ``for
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from prefect import flow
+from prefect.runtime import flow_run
 
+from engine.loop import (
+    GenerationResult,
+    StageSkipped,
+    champion,
+    dataset_result,
+    gauntlet_result,
+    promotion_result,
+    selfplay_result,
+    training_result,
+)
+from engine.loop.identity import generation_seed
+from engine.loop.recover import pending_dataset, reconcile_batches
 from engine.redact import redact_exception
 from tasks import artifacts
 from tasks.common import (
@@ -39,6 +53,13 @@ from tasks.settings import STAGES, flow_timeout, orchestration_settings
 from . import dispatch
 from ._common import check_config_key, current_flow_run_id, deployment_slug, forge_config, guard_crash_retries, run_seed
 from .allocation import allocate_selfplay, format_allocation
+from .analysis import analysis_flow
+from .export import export_flow, export_stage
+from .gauntlet import gauntlet_flow, gauntlet_stage
+from .promote import promote_flow, promote_stage
+from .selfplay import selfplay_flow, selfplay_plan, selfplay_stage
+from .sync import sync_flow
+from .train import train_flow, train_stage
 
 MODES = ("auto", "inprocess", "legacy", "deployments")
 
@@ -76,8 +97,6 @@ def _rid(*parts) -> str:
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
-
     p = flow_run.parameters or {}
     return f"master-loop-{p.get('profile') or forge_config().loop.profile}"
 
@@ -115,7 +134,9 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
     else:
         where = {}
 
-    summary: dict[str, dict] = {c: {"config_key": c} for c in cks}
+    # what each config's stages gave (the same dataclasses in every mode), and notes for the summary
+    gens = {c: GenerationResult(c, (), None, None, None, None) for c in cks}
+    notes: dict[str, dict[str, str]] = {c: {} for c in cks}
     pending: dict[str, str] = {}
     if mode != "deployments":  # a rerun after a crash continues the generation where it stopped
         pending = _resume_state(cks, cfg, log)
@@ -136,24 +157,25 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
             params = {a.config_key: {"config_key": a.config_key, "games": a.games,
                                      "seed": run_seed(seed, "selfplay", a.config_key), "chain": False}
                       for a in allocs}
+            # the batches each run will publish (the plan its flow makes), read back when it has ended
+            plans = {ck: selfplay_plan(ck, p["games"], seed=p["seed"], cfg=cfg) for ck, p in params.items()}
             remote = [a for a in allocs if where.get(f"selfplay/{deployment_slug(a.config_key)}") != "here"]
             runs = [dispatch.start(f"selfplay/{deployment_slug(a.config_key)}", params[a.config_key])
                     for a in remote]
             for a in allocs:
                 if a not in remote:
                     _stage(f"selfplay/{deployment_slug(a.config_key)}", params[a.config_key], where)
-                    summary[a.config_key]["selfplay_games"] = a.games
             for a, fr in zip(remote, dispatch.wait(runs)):
                 dispatch.check(fr, f"selfplay/{deployment_slug(a.config_key)}")
-                summary[a.config_key]["selfplay_games"] = a.games
+            for a in allocs:
+                gens[a.config_key] = replace(gens[a.config_key],
+                                             selfplay=_published_batches(a.config_key, plans[a.config_key], cfg, log))
         else:
-            from .selfplay import selfplay_flow, selfplay_stage
-
             for a in allocs:
                 fn = selfplay_stage if mode == "legacy" else selfplay_flow
                 r = fn(config_key=a.config_key, games=a.games, seed=_generation_seed(seed, a.config_key, cfg),
                        chain=False, resume=True)
-                summary[a.config_key]["selfplay_games"] = r["games"]
+                gens[a.config_key] = replace(gens[a.config_key], selfplay=r.batches)
     # -- sync
     if "sync" in sts:
         if mode == "deployments":
@@ -161,35 +183,30 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
         elif mode == "legacy":
             configured(sync_champions, "sync", cfg)()
         else:
-            from .sync import sync_flow
-
             sync_flow()
     # -- per config: export -> train -> gauntlet -> promotion
     later = [s for s in ("export", "train", "gauntlet", "promotion") if s in sts]
     if later:
         after = {s.config_key: s for s in loop_snapshot(cks)}
         for ck in cks:
-            row = summary[ck]
             since = after[ck].games_since_training
             if ck in pending:
-                row["resumed"] = f"dataset {pending[ck][:12]} (the generation stopped after its export)"
+                notes[ck]["resumed"] = f"dataset {pending[ck][:12]} (the generation stopped after its export)"
             elif since < thr and not force_train:
-                row["skipped"] = f"{since} games since the last training < threshold {thr}"
-                log.info("%s: %s", ck, row["skipped"])
+                gens[ck] = replace(gens[ck], stopped=f"{since} games since the last training < threshold {thr}")
+                log.info("%s: %s", ck, gens[ck].stopped)
                 continue
             try:
-                _later_stages(ck, later, mode, row, me, force_train, cfg, pending.get(ck), where)
+                gens[ck] = _later_stages(gens[ck], later, mode, me, cfg, pending.get(ck), where)
             except Exception as e:  # noqa: BLE001 - one config's failure must not stop the others
-                row["failed"] = f"{type(e).__name__}: {redact_exception(e)}"
-                log.error("%s: generation failed: %s", ck, row["failed"])
+                notes[ck]["failed"] = f"{type(e).__name__}: {redact_exception(e)}"
+                log.error("%s: generation failed: %s", ck, notes[ck]["failed"])
     if "analysis" in sts:
         if mode == "legacy":
             artifacts.status_table(loop_snapshot(cks), key=profile)
         else:
-            from .analysis import analysis_flow
-
             analysis_flow(profile=profile)
-    rows = list(summary.values())
+    rows = [summary_row(gens[c], notes[c]) for c in cks]
     artifacts.table("generation", profile, [{k: (str(v) if isinstance(v, (dict, list)) else v) for k, v in r.items()}
                                             for r in rows], f"One generation, profile {profile}")
     failed = [r for r in rows if "failed" in r]
@@ -202,8 +219,6 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
 def _resume_state(cks: list[str], cfg, log) -> dict[str, str]:
     """Before a generation: ingest batches published but not ingested (a crash between the two),
     and find the configs whose last generation stopped after its export (-> their dataset)."""
-    from engine.loop.recover import pending_dataset, reconcile_batches
-
     ctx = forge_context(cfg)
     out = {}
     for ck in cks:
@@ -222,9 +237,6 @@ def _generation_seed(seed: int | None, ck: str, cfg) -> int:
     after a crash continues the same batches (``resume``) instead of playing new ones."""
     if seed is not None:
         return int(seed)
-    from engine.loop import champion
-    from engine.loop.identity import generation_seed
-
     ch = champion(forge_context(cfg), ck)
     return generation_seed(ck, ch[0] if ch else None)
 
@@ -239,75 +251,98 @@ def _stage(name: str, parameters: dict, where: dict[str, str]):
     return dispatch.run(name, parameters)
 
 
-def _later_stages(ck: str, later: list[str], mode: str, row: dict, me: str, force: bool, cfg,
-                  pending: str | None = None, where: dict[str, str] | None = None) -> None:
-    log = run_logger()
-    model_id = None
+def _published_batches(ck: str, plan: list[tuple[int, int, str]], cfg, log) -> tuple:
+    """The ``SelfplayResult``s of a deployment's selfplay run, read back from the store by the batch
+    ids of its plan (a batch not found is logged: the worker's selfplay config differs from this one's)."""
+    ctx = forge_context(cfg)
+    found = [(bid, selfplay_result(ctx, ck, bid)) for _, _, bid in plan]
+    missing = [bid for bid, r in found if r is None]
+    if missing:
+        log.warning("%s: %d of %d planned selfplay batches are not in the store (first %s): does the worker's "
+                    "selfplay config differ from this host's?", ck, len(missing), len(plan), missing[0][:12])
+    return tuple(r for _, r in found if r is not None)
+
+
+def _later_stages(gen: GenerationResult, later: list[str], mode: str, me: str, cfg, pending: str | None = None,
+                  where: dict[str, str] | None = None) -> GenerationResult:
+    """export -> train -> gauntlet -> promotion of one config; ``gen`` with what each stage gave."""
     if mode == "deployments":
-        from engine.db import get_promotion, get_training_run
-
-        ctx = forge_context(cfg)
-        if "train" in later:
-            trid = _rid(me, ck, "train")
-            _stage(f"train/{deployment_slug(ck)}", {"config_key": ck, "run_id": trid, "force": True, "chain": False},
-                   where or {})
-            with ctx.db.session(write=False) as s:
-                tr = get_training_run(s, trid)
-            model_id = (tr.metrics or {}).get("model_id") if tr is not None else None
-            if model_id is None:
-                row["skipped"] = "no candidate trained (export refused or below threshold; see the train run)"
-                return
-            row["model_id"] = model_id
-        elif "export" in later:
-            _stage("export/default", {"config_key": ck}, where or {})
-        if model_id and "gauntlet" in later:
-            _stage("gauntlet/default", {"config_key": ck, "model_id": model_id,
-                                        "run_id": _rid(me, ck, "gauntlet"), "chain": False}, where or {})
-            row["gauntlet"] = "done"
-        if model_id and "promotion" in later:
-            prid = _rid(me, ck, "promotion")
-            _stage("promote/default", {"config_key": ck, "model_id": model_id, "run_id": prid}, where or {})
-            with ctx.db.session(write=False) as s:
-                p = get_promotion(s, prid)
-            if p is not None:
-                row["promotion"] = p.decision
-        return
-
-    from .export import export_flow, export_stage
-    from .gauntlet import gauntlet_flow, gauntlet_stage
-    from .promote import promote_flow, promote_stage
-    from .train import train_flow, train_stage
-
+        return _later_stages_deployed(gen, later, me, cfg, where or {})
+    ck = gen.config_key
     legacy = mode == "legacy"
-    dataset_id = pending
     if pending is not None:
-        row["dataset_id"] = pending
+        gen = replace(gen, export=dataset_result(forge_context(cfg), pending))
     elif "export" in later or "train" in later:
-        if legacy:
-            ex = export_stage(ck, cfg)
-            ok, dataset_id, reason, samples = ex.ok, ex.dataset_id, ex.reason, ex.samples
-        else:
-            ex = export_flow(config_key=ck)
-            ok, dataset_id, reason, samples = ex["ok"], ex["dataset_id"], ex["reason"], ex["samples"]
-        if not ok:
-            row["skipped"] = f"export refused by the data-quality gates: {reason}"
-            log.warning("%s: %s", ck, row["skipped"])
-            return
-        row["dataset_id"] = dataset_id
-        row["samples"] = samples
+        ex = export_stage(ck, cfg) if legacy else export_flow(config_key=ck)
+        gen = replace(gen, export=ex)
+        if not ex.ok:
+            gen = replace(gen, stopped=f"export refused by the data-quality gates: {ex.reason}")
+            run_logger().warning("%s: %s", ck, gen.stopped)
+            return gen
     if "train" in later:
-        tr = (train_stage if legacy else train_flow)(config_key=ck, dataset_id=dataset_id, chain=False)
-        model_id = tr["model_id"]
-        row["model_id"] = model_id
-        row["train_steps"] = tr["steps"]
+        tr = (train_stage if legacy else train_flow)(config_key=ck, dataset_id=gen.export.dataset_id, chain=False)
+        if isinstance(tr, StageSkipped):
+            return replace(gen, stopped=tr.reason)
+        gen = replace(gen, training=tr)
+    model_id = gen.training.model_id if gen.training is not None else None
     if model_id and "gauntlet" in later:
-        ga = (gauntlet_stage if legacy else gauntlet_flow)(config_key=ck, model_id=model_id, chain=False)
-        row["gauntlet_games"] = ga["games"]
+        gen = replace(gen, gauntlet=(gauntlet_stage if legacy else gauntlet_flow)(config_key=ck, model_id=model_id,
+                                                                                 chain=False))
     if model_id and "promotion" in later:
-        pr = (promote_stage if legacy else promote_flow)(config_key=ck, model_id=model_id)
-        row["promotion"] = pr["decision"]
-        row["promoted"] = pr["promoted"]
-        row["reason"] = pr["reason"]
+        gen = replace(gen, promotion=(promote_stage if legacy else promote_flow)(config_key=ck, model_id=model_id))
+    return gen
+
+
+def _later_stages_deployed(gen: GenerationResult, later: list[str], me: str, cfg,
+                           where: dict[str, str]) -> GenerationResult:
+    """The later stages as flow runs of their deployments, given explicit run ids; each result is
+    read back from the database by its id (the workers' Prefect results may be out of reach)."""
+    ck = gen.config_key
+    ctx = forge_context(cfg)
+    if "train" in later:
+        trid = _rid(me, ck, "train")
+        _stage(f"train/{deployment_slug(ck)}", {"config_key": ck, "run_id": trid, "force": True, "chain": False},
+               where)
+        tr = training_result(ctx, trid)
+        if tr is None:
+            return replace(gen, stopped="no candidate trained (export refused or below threshold; see the train run)")
+        gen = replace(gen, export=dataset_result(ctx, tr.dataset_id) if tr.dataset_id else None, training=tr)
+    elif "export" in later:
+        _stage("export/default", {"config_key": ck}, where)  # its dataset has no id given here to read it back by
+    model_id = gen.training.model_id if gen.training is not None else None
+    if model_id and "gauntlet" in later:
+        gid = _rid(me, ck, "gauntlet")
+        _stage("gauntlet/default", {"config_key": ck, "model_id": model_id, "run_id": gid, "chain": False}, where)
+        gen = replace(gen, gauntlet=gauntlet_result(ctx, ck, model_id, gid))
+    if model_id and "promotion" in later:
+        prid = _rid(me, ck, "promotion")
+        _stage("promote/default", {"config_key": ck, "model_id": model_id, "run_id": prid}, where)
+        gen = replace(gen, promotion=promotion_result(ctx, prid))
+    return gen
+
+
+def summary_row(gen: GenerationResult, notes: dict[str, str] | None = None) -> dict:
+    """A config's generation as one flat row (the flow's result and its table artifact in Prefect's
+    UI): the figures of each stage that ran, why it stopped, and ``notes`` (resumed, failed)."""
+    row: dict = {"config_key": gen.config_key}
+    if gen.selfplay:
+        row["selfplay_games"] = sum(b.games for b in gen.selfplay)
+    if gen.export is not None and gen.export.ok:
+        row["dataset_id"] = gen.export.dataset_id
+        row["samples"] = gen.export.samples
+    if gen.training is not None:
+        row["model_id"] = gen.training.model_id
+        row["train_steps"] = gen.training.steps
+    if gen.gauntlet is not None:
+        row["gauntlet_games"] = gen.gauntlet.games
+    if gen.promotion is not None:
+        row["promotion"] = gen.promotion.decision
+        row["promoted"] = gen.promotion.promoted
+        row["reason"] = gen.promotion.reason
+    if gen.stopped:
+        row["skipped"] = gen.stopped
+    row.update(notes or {})
+    return row
 
 
 def summary_text(result: dict) -> str:
@@ -331,4 +366,4 @@ def summary_text(result: dict) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["MODES", "master_loop_flow", "plan", "resolve_mode", "summary_text"]
+__all__ = ["MODES", "master_loop_flow", "plan", "resolve_mode", "summary_row", "summary_text"]

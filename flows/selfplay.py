@@ -9,35 +9,27 @@ from __future__ import annotations
 from prefect import flow
 from prefect.futures import wait
 
+from engine.loop import SelfplayStageResult, champion
+from engine.loop.identity import config_fingerprint, resolve_engine
+from engine.loop.recover import first_unpublished
 from tasks import artifacts, events
-from tasks.common import configured
+from tasks.common import configured, forge_context
 from tasks.maintenance import loop_snapshot
 from tasks.selfplay import check_contracts, selfplay_batch
 from tasks.settings import flow_timeout
 
-from ._common import asdict_small, batch_plan, check_config_key, forge_config, guard_crash_retries, run_logger, run_seed
+from ._common import batch_plan, check_config_key, forge_config, guard_crash_retries, run_logger, run_seed
 
 
-def selfplay_stage(config_key: str, games: int | None = None, batch_games: int | None = None, engine: str = "auto",
-                   simulations: int | None = None, seed: int | None = None, chain: bool = True,
-                   resume: bool = False) -> dict:
-    """The selfplay flow's body (also run inline by the legacy master loop).
-
-    Each batch is a task: a shard in the store, its games in the database. ``resume``: number the
-    batches from the first one of this plan not yet published (the master loop continuing a
-    generation); otherwise from 0, so the same command with the same seed reuses its batches."""
-    from engine.loop import champion
-    from engine.loop.identity import config_fingerprint, resolve_engine
-    from engine.loop.recover import first_unpublished
-    from tasks.common import forge_context
-
-    check_config_key(config_key)
-    cfg = forge_config()
-    log = run_logger()
+def selfplay_plan(config_key: str, games: int | None = None, batch_games: int | None = None, engine: str = "auto",
+                  simulations: int | None = None, seed: int = 0, resume: bool = False,
+                  cfg=None) -> list[tuple[int, int, str]]:
+    """``(games, seed, batch_id)`` per batch of a selfplay run (``batch_plan`` against the present
+    champion): what the flow plays, and what the master loop reads back after a deployment's run.
+    ``resume``: number the batches from the first one of this plan not yet published."""
+    cfg = cfg or forge_config()
     games = int(games or cfg.loop.train_threshold_games)
     batch_games = int(batch_games or cfg.selfplay.games_per_batch)
-    seed = run_seed(seed, "selfplay", config_key)
-    check_contracts()
     ctx = forge_context(cfg)
     champ = champion(ctx, config_key)
     champ_id = champ[0] if champ else None
@@ -47,8 +39,26 @@ def selfplay_stage(config_key: str, games: int | None = None, batch_games: int |
                                   engine=resolve_engine(engine, champ_id), champion=champ_id,
                                   simulations=int(simulations or cfg.selfplay.simulations),
                                   fingerprint=config_fingerprint(cfg, "selfplay"))
-    plan = batch_plan(config_key, games, batch_games, seed, engine, champion=champ_id, simulations=simulations,
+    return batch_plan(config_key, games, batch_games, seed, engine, champion=champ_id, simulations=simulations,
                       cfg=cfg, first_index=first)
+
+
+def selfplay_stage(config_key: str, games: int | None = None, batch_games: int | None = None, engine: str = "auto",
+                   simulations: int | None = None, seed: int | None = None, chain: bool = True,
+                   resume: bool = False) -> SelfplayStageResult:
+    """The selfplay flow's body (also run inline by the legacy master loop).
+
+    Each batch is a task: a shard in the store, its games in the database. ``resume``: number the
+    batches from the first one of this plan not yet published (the master loop continuing a
+    generation); otherwise from 0, so the same command with the same seed reuses its batches."""
+    check_config_key(config_key)
+    cfg = forge_config()
+    log = run_logger()
+    games = int(games or cfg.loop.train_threshold_games)
+    batch_games = int(batch_games or cfg.selfplay.games_per_batch)
+    seed = run_seed(seed, "selfplay", config_key)
+    check_contracts()
+    plan = selfplay_plan(config_key, games, batch_games, engine, simulations, seed, resume, cfg)
     log.info("selfplay %s: %d games in %d batches of up to %d (engine %s, seed %d)", config_key, games, len(plan),
              batch_games, engine, seed)
     play = configured(selfplay_batch, "selfplay", cfg)
@@ -64,16 +74,14 @@ def selfplay_stage(config_key: str, games: int | None = None, batch_games: int |
                            threshold=thr, batches=[r.batch_id for r in results], chain=chain)
     log.info("selfplay %s: %d games (%d new), %d since the last training (threshold %d)", config_key, total,
              inserted, st.games_since_training, thr)
-    return {"config_key": config_key, "games": total, "inserted": inserted, "seed": seed,
-            "batches": [asdict_small(r) for r in results], "games_since_training": st.games_since_training,
-            "threshold": thr, "threshold_reached": st.games_since_training >= thr}
+    return SelfplayStageResult.of(config_key, seed, results, st.games_since_training, thr)
 
 
 @flow(name="selfplay", flow_run_name="selfplay-{config_key}", persist_result=True, log_prints=True,
       timeout_seconds=flow_timeout("selfplay"))
 def selfplay_flow(config_key: str = "square8_2p", games: int | None = None, batch_games: int | None = None,
                   engine: str = "auto", simulations: int | None = None, seed: int | None = None,
-                  chain: bool = True, resume: bool = False) -> dict:
+                  chain: bool = True, resume: bool = False) -> SelfplayStageResult:
     """Play ``games`` games of ``config_key`` (default: the training threshold) in batches of
     ``batch_games`` (default ``selfplay.games_per_batch``), one task per batch; then emit
     ``ringrift.games.committed``. ``engine``: auto (the champion network with Gumbel search, the

@@ -32,7 +32,7 @@ class UsageError(Exception):
 _KNOWN: dict[tuple[str, str], int] = {
     ("engine.config", "ConfigError"): 2,
     ("engine.names", "UnsafeName"): 2,
-    ("engine.loop.stages", "StageError"): 1,
+    ("engine.loop.stages.results", "StageError"): 1,
     ("engine.data.records", "RecordError"): 1,
     ("engine.data.export", "ExportError"): 1,
     ("engine.nn.checkpoint", "CheckpointError"): 1,

@@ -82,10 +82,18 @@ def run_stage(args: argparse.Namespace, flow_name: str, deployment: str, params:
         timeout_seconds=forge_config().orchestration.flow_timeout(flow_name))
     state = flow(**params, return_state=True)
     if state.is_completed():
-        return 0, state.result()
+        return 0, as_plain(state.result())
     msg = masked_text(state.message or state.name)  # a failed flow's message may quote a URL
     print(f"{flow_name}: {state.name}: {msg}", file=sys.stderr)
     return 1, {"state": state.name, "message": msg}
+
+
+def as_plain(result: Any) -> Any:
+    """A stage's result dataclass (``engine.loop.stages.results``) as the dict the commands print
+    and ``--json`` writes; anything else as it is."""
+    import dataclasses
+
+    return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
 
 
 def emit(args: argparse.Namespace, result: Any, text: str | None = None) -> None:

@@ -66,7 +66,7 @@ def build_roster(ctx, config_key: str, settings, words: list[str] | None):
     from engine.db import get_model
     from engine.evaluation import PlayerSpec
     from engine.evaluation.ladder import LadderPlayer, anchor_players, anchor_spec, champion_players, unique_players
-    from engine.loop.stages import _search_spec  # the loop's evaluation budget for a model
+    from engine.loop.stages import search_spec  # the loop's evaluation budget for a model
 
     history = champion_history(ctx, config_key)
     gen = {m: g for g, m in enumerate(history, start=1)}
@@ -81,7 +81,7 @@ def build_roster(ctx, config_key: str, settings, words: list[str] | None):
         return m
 
     def champs(with_search: bool, with_policy: bool) -> list[LadderPlayer]:
-        specs = [_search_spec(ctx, m, f"champion g{g}") for m, g in gen.items()] if with_search else []
+        specs = [search_spec(ctx, m, f"champion g{g}") for m, g in gen.items()] if with_search else []
         pols = [PlayerSpec("policy", model_id=m, label=f"policy g{g}") for m, g in gen.items()]
         if with_search:
             return champion_players(specs, pols if with_policy else [])
@@ -106,7 +106,7 @@ def build_roster(ctx, config_key: str, settings, words: list[str] | None):
         else:
             model(w)
             label = f"champion g{gen[w]}" if w in gen else f"model {w[:8]}"
-            out.append(LadderPlayer(_search_spec(ctx, w, label), "champion", gen.get(w)))
+            out.append(LadderPlayer(search_spec(ctx, w, label), "champion", gen.get(w)))
     return unique_players(out)
 
 
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.evaluation.ladder import LadderSettings
     from engine.evaluation.ladder_play import run_ladder
     from engine.loop import open_context
-    from engine.loop.stages import _model_loader
+    from engine.loop.stages import model_loader
 
     try:
         ck = normalize_config_key(args.config_key)
@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             res = run_ladder(ck, roster, play, records=records, timings=timings,
-                             evaluators=EvaluatorCache(_model_loader(ctx)),
+                             evaluators=EvaluatorCache(model_loader(ctx)),
                              on_game=lambda rec, tm: store_game(ctx, rec, tm), on_round=on_round,
                              elo=get_elo_service(cfg).settings)
         except LookupError as e:  # a champion whose checkpoint the store or registry cannot give

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _specs(ctx, ck: str, words: list[str]):
     from engine.evaluation import PlayerSpec
     from engine.loop import champion
-    from engine.loop.stages import _search_spec
+    from engine.loop.stages import search_spec
 
     out = []
     for w in words:
@@ -43,9 +43,9 @@ def _specs(ctx, ck: str, words: list[str]):
             ch = champion(ctx, ck)
             if ch is None:
                 raise ValueError(f"{ck} has no champion")
-            out.append(_search_spec(ctx, ch[0], f"champion-{ch[0][:8]}"))
+            out.append(search_spec(ctx, ch[0], f"champion-{ch[0][:8]}"))
         else:
-            out.append(_search_spec(ctx, w, f"model-{w[:8]}"))
+            out.append(search_spec(ctx, w, f"model-{w[:8]}"))
     return out
 
 
@@ -81,15 +81,15 @@ def run(args: argparse.Namespace) -> int:
     def tournament_flow(config_key: str, players: list[str], games_per_pair: int, seed: int) -> dict:
         # engine.loop has no tournament stage yet: the same helpers its gauntlet stage uses
         from engine.evaluation import EvaluatorCache, get_elo_service, tournament
-        from engine.loop.stages import _model_loader, _register_specs, _store_matches
+        from engine.loop.stages import model_loader, register_specs, store_matches
 
         route_engine_logs()
         ctx = forge_context()
         specs = _specs(ctx, config_key, players)
-        _register_specs(ctx, specs)
+        register_specs(ctx, specs)
         rep = tournament(specs, games_per_pair, config_key, settings=ctx.cfg.gauntlet,
-                         evaluators=EvaluatorCache(_model_loader(ctx)), seed=seed, elo=get_elo_service(ctx.cfg))
-        new = _store_matches(ctx, rep.records)
+                         evaluators=EvaluatorCache(model_loader(ctx)), seed=seed, elo=get_elo_service(ctx.cfg))
+        new = store_matches(ctx, rep.records)
         table = [{"player": r.label, "elo": round(r.elo, 1), "stderr": round(r.stderr, 1), "games": r.games}
                  for r in rep.ratings]
         pairs = [{"a": p.a.name, "b": p.b.name, "games": p.games, "a_wins": p.a_wins, "b_wins": p.b_wins,

@@ -30,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
               "force": args.force, "chain": not args.no_chain}
     rc, res = run_stage(args, "train", ck.replace("_", "-"), params)
     text = None
-    if rc == 0 and isinstance(res, dict) and "trained" in res:
+    if rc == 0 and isinstance(res, dict) and "config_key" in res:  # a TrainStageResult or a StageSkipped
         text = (f"{ck}: candidate {res['model_id']} ({res['steps']} steps, init {res['init']}, best val "
-                f"{res['best_val']})" if res["trained"] else f"{ck}: not trained: {res['reason']}")
+                f"{res['best_val']})" if "model_id" in res else f"{ck}: not trained: {res['reason']}")
     emit(args, res, text)
     return rc

@@ -56,7 +56,7 @@ def stage_config(cfg, stage: str) -> dict:
         return {"export": _section(cfg, "export")}
     if stage == "train":
         return {"training": _section(cfg, "training"), "network": {"size": _plain(cfg.network.size_of())}}
-    # the candidate and champions play with the selfplay search settings (stages._search_spec)
+    # the candidate and champions play with the selfplay search settings (stages.search_spec)
     search = {k: getattr(cfg.selfplay, k) for k in ("simulations", "max_considered")}
     return {stage: _section(cfg, stage), "search": search}
 

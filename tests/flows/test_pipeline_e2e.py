@@ -131,4 +131,4 @@ def test_the_deployments_mode_dispatches_every_stage(prefect_server, forge, monk
     assert params["selfplay/square8-2p"]["chain"] is False and params["selfplay/square8-2p"]["games"] == 8
     assert params["train/square8-2p"]["chain"] is False
     assert row["model_id"] and params["promote/default"]["model_id"] == row["model_id"]
-    assert row["promotion"] in ("promote", "reject", "inconclusive")
+    assert row["promotion"] in ("accept", "reject", "inconclusive")  # as in the other modes

@@ -18,11 +18,11 @@ def test_games_committed_over_the_threshold_starts_the_training(deployed, forge)
     t0 = time.time()
     # TINY threshold: 8 games. Below it (4 games, chain on) -> nothing; chain off -> nothing.
     below = selfplay_flow(config_key="hex8_2p", games=4, engine="heuristic", seed=1)
-    assert not below["threshold_reached"]
+    assert not below.threshold_reached
     manual = selfplay_flow(config_key="square8_3p", games=8, engine="heuristic", seed=1, chain=False)
-    assert manual["threshold_reached"]
+    assert manual.threshold_reached
     over = selfplay_flow(config_key="hex8_2p", games=4, engine="heuristic", seed=2)
-    assert over["threshold_reached"] and over["games_since_training"] == 8
+    assert over.threshold_reached and over.games_since_training == 8
     runs = wait_for(lambda: _runs_of("train/hex8-2p", t0), timeout=30)
     assert len(runs) == 1, "exactly one training: the run that reached the threshold"
     assert runs[0].parameters == {"config_key": "hex8_2p"} and runs[0].state.is_scheduled()

@@ -32,7 +32,7 @@ def test_killed_export_retried_finishes_without_duplicates(prefect_server, forge
     from ops.gateway import prefect_client
 
     sp = selfplay_flow(config_key="square8_2p", games=8, engine="heuristic", seed=31, chain=False)
-    assert sp["inserted"] == 8
+    assert sp.inserted == 8
     marker = tmp_path / "killed.txt"
     env = _env(prefect_server, forge)
     proc = subprocess.run([sys.executable, str(Path(__file__).with_name("kill_during_export.py")), "square8_2p",
@@ -64,6 +64,6 @@ def test_killed_export_retried_finishes_without_duplicates(prefect_server, forge
     assert chunk in {e.sha256 for e in man.entries}  # the chunk of the killed attempt, reused
     assert len({e.sha256 for e in man.entries}) == len(man.entries)
     again = export_flow(config_key="square8_2p")  # and once more: the same dataset, no new record
-    assert again["dataset_id"] == datasets[0]
+    assert again.dataset_id == datasets[0]
     with ctx.db.session(write=False) as s:
         assert len(list_datasets(s, "square8_2p")) == 1

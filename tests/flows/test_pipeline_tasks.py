@@ -38,7 +38,7 @@ def test_a_task_failing_once_is_retried_and_the_run_completes(prefect_server, fo
                           return_state=True)
     assert state.is_completed(), state.message
     res = state.result()
-    assert res["games"] == 4 and res["inserted"] == 4
+    assert res.games == 4 and res.inserted == 4
     assert len(calls) == 2 and calls[0] == calls[1]  # the same batch, twice
     (tr,) = [t for t in task_runs_of(state.state_details.flow_run_id) if t.name.startswith("selfplay-batch")]
     assert tr.state.is_completed() and tr.run_count == 2
@@ -78,7 +78,7 @@ def test_a_retried_flow_run_does_not_redo_finished_tasks(prefect_server, forge, 
     assert fr.run_count == 2 and fr.state.is_completed()
     states = sorted(t.state.name for t in task_runs_of(fid) if t.name.startswith("selfplay-batch"))
     assert "Cached" in states
-    assert again.result()["games"] == 8
+    assert again.result().games == 8
 
 
 def test_a_new_run_with_the_same_inputs_is_served_from_the_cache(prefect_server, forge, counted_selfplay):
@@ -90,10 +90,10 @@ def test_a_new_run_with_the_same_inputs_is_served_from_the_cache(prefect_server,
     assert len(calls) == 1
     second = selfplay_flow(config_key="square8_2p", games=4, engine="heuristic", seed=5, chain=False)
     assert len(calls) == 1  # cache hit across flow runs (results persisted)
-    assert second["batches"] == first["batches"]
+    assert second.batches == first.batches
     e1 = export_flow(config_key="square8_2p")
     e2 = export_flow(config_key="square8_2p")
-    assert e1["ok"] and e1["dataset_id"] == e2["dataset_id"]
+    assert e1.ok and e1.dataset_id == e2.dataset_id
 
 
 def test_the_cache_is_per_pipeline(prefect_server, make_forge, counted_selfplay):
@@ -109,12 +109,12 @@ def test_the_cache_is_per_pipeline(prefect_server, make_forge, counted_selfplay)
     selfplay_flow(config_key="square8_2p", games=2, engine="heuristic", seed=7, chain=False)
     forge = make_forge()
     res = selfplay_flow(config_key="square8_2p", games=2, engine="heuristic", seed=7, chain=False)
-    assert len(calls) == 2 and res["inserted"] == 2
+    assert len(calls) == 2 and res.inserted == 2
     close_contexts()
     shutil.rmtree(forge.home)  # the same config, its store and database gone
     forge.home.mkdir()
     res = selfplay_flow(config_key="square8_2p", games=2, engine="heuristic", seed=7, chain=False)
-    assert len(calls) == 3 and res["inserted"] == 2 and res["games_since_training"] == 2
+    assert len(calls) == 3 and res.inserted == 2 and res.games_since_training == 2
 
 
 def test_a_coordinator_runs_no_heavy_stage(prefect_server, forge, monkeypatch, counted_selfplay):
@@ -156,9 +156,9 @@ def test_a_changed_training_config_is_a_new_run_and_no_cache_hit(prefect_server,
     from flows.train import train_flow
 
     selfplay_flow(config_key="square8_2p", games=8, engine="heuristic", seed=41, chain=False)
-    did = export_flow(config_key="square8_2p")["dataset_id"]
+    did = export_flow(config_key="square8_2p").dataset_id
 
-    def train() -> tuple[dict, str]:
+    def train() -> tuple:
         st = train_flow(config_key="square8_2p", dataset_id=did, chain=False, return_state=True)
         assert st.is_completed(), st.message
 
@@ -171,9 +171,9 @@ def test_a_changed_training_config_is_a_new_run_and_no_cache_hit(prefect_server,
 
     a, _ = train()
     b, state = train()
-    assert state == "Cached" and b["run_id"] == a["run_id"] and b["model_id"] == a["model_id"]
+    assert state == "Cached" and b.run_id == a.run_id and b.model_id == a.model_id
     data = yaml.safe_load(forge.config_path.read_text())
     data["training"]["lr"] = 0.01
     forge.config_path.write_text(yaml.safe_dump(data))
     c, state = train()
-    assert state != "Cached" and c["run_id"] != a["run_id"] and c["model_id"] != a["model_id"]
+    assert state != "Cached" and c.run_id != a.run_id and c.model_id != a.model_id
