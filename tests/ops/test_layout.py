@@ -1,5 +1,6 @@
-"""The layout's promises about Prefect: nothing under engine/ imports it (engine/ is the pure domain
-library), and ops/gateway.py is the one module that opens a Prefect client."""
+"""The layout's promises about Prefect: nothing under engine/ imports it or the ops/ layer above it
+(engine/ is the pure domain library), and ops/gateway.py is the one module that opens a Prefect
+client."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ def python_files(top: Path) -> list[Path]:
     return sorted(p for p in top.rglob("*.py") if not SKIP_DIRS & set(p.relative_to(ROOT).parts))
 
 
-def prefect_imports(path: Path) -> list[str]:
-    """``file:line module`` for every ``import prefect...`` / ``from prefect... import`` in ``path``."""
+def imports_of(path: Path, packages: set[str]) -> list[str]:
+    """``file:line module`` for every ``import P...`` / ``from P... import`` in ``path`` whose top-level
+    package ``P`` is one of ``packages`` (relative imports stay inside their own package)."""
     out: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -24,7 +26,7 @@ def prefect_imports(path: Path) -> list[str]:
             names = [node.module]
         else:
             continue
-        out += [(node.lineno, n) for n in names if n.split(".")[0] == "prefect"]
+        out += [(node.lineno, n) for n in names if n.split(".")[0] in packages]
     return [f"{path.relative_to(ROOT)}:{line} {n}" for line, n in sorted(out)]
 
 
@@ -39,11 +41,11 @@ def client_openings(path: Path) -> list[str]:
     return [f"{path.relative_to(ROOT)}:{line}" for line in sorted(lines)]
 
 
-def test_no_module_under_engine_imports_prefect():
+def test_no_module_under_engine_imports_prefect_or_ops():
     files = python_files(ROOT / "engine")
     assert len(files) > 50  # the walk found the package
-    found = [hit for f in files for hit in prefect_imports(f)]
-    assert found == [], "engine/ must not import Prefect (move the code to ops/):\n" + "\n".join(found)
+    found = [hit for f in files for hit in imports_of(f, {"prefect", "ops"})]
+    assert found == [], "engine/ must import neither Prefect nor ops (move the code to ops/):\n" + "\n".join(found)
 
 
 def test_only_the_gateway_opens_a_prefect_client():
@@ -58,8 +60,11 @@ def test_the_checks_see_what_they_look_for(tmp_path, monkeypatch):
     bad.write_text("import os, prefect.states\nfrom prefect import flow\nfrom .prefect import x\n"
                    "def f():\n    from prefect.client.orchestration import get_client\n"
                    "    import prefect.client.orchestration as o\n    return o.get_client()\n")
-    assert prefect_imports(bad) == ["bad.py:1 prefect.states", "bad.py:2 prefect",
-                                    "bad.py:5 prefect.client.orchestration", "bad.py:6 prefect.client.orchestration"]
+    assert imports_of(bad, {"prefect", "ops"}) == ["bad.py:1 prefect.states", "bad.py:2 prefect",
+                                                  "bad.py:5 prefect.client.orchestration",
+                                                  "bad.py:6 prefect.client.orchestration"]
     assert client_openings(bad) == ["bad.py:5", "bad.py:7"]
-    (tmp_path / "ok.py").write_text("import prefectlike\nfrom ops.gateway import prefect_client\n")
-    assert prefect_imports(tmp_path / "ok.py") == [] and client_openings(tmp_path / "ok.py") == []
+    ok = tmp_path / "ok.py"
+    ok.write_text("import prefectlike, operator\nfrom ops.gateway import prefect_client\nfrom .ops import y\n")
+    assert imports_of(ok, {"prefect"}) == [] and client_openings(ok) == []
+    assert imports_of(ok, {"prefect", "ops"}) == ["ok.py:2 ops.gateway"]
