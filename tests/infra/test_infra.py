@@ -188,10 +188,16 @@ def test_dockerfile_stages_copies_and_command():
     stages = set(re.findall(r"^FROM \S+ AS (\S+)$", text, re.M))
     assert {"base-cpu", "base-cuda", "final"} <= stages
     assert "FROM base-${VARIANT} AS final" in text and re.search(r"^ARG VARIANT=cpu$", text, re.M)
+    copied = set()
     for line in text.splitlines():
         if line.startswith("COPY "):
             for src in line.split()[1:-1]:
                 assert (ROOT / src).exists(), f"COPY {src}: not in the repository"
+                copied.add(src)
+    # every package pyproject.toml installs is in the image (`pip install -e .` there finds only what was copied)
+    include = re.search(r"^include = \[(.*)\]$", (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    packages = {name.strip().strip('"').rstrip("*") for name in include.split(",")}
+    assert packages and packages <= copied, f"packages the image lacks: {sorted(packages - copied)}"
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
     check_ringrift_command(cmd)
     for name in re.findall(r"^\s*(?:ENV )?([A-Z][A-Z0-9_]+)=", text, re.M):
