@@ -214,9 +214,8 @@ def run(args: argparse.Namespace) -> int:
     if args.config:
         os.environ["RINGRIFT_CONFIG_PATH"] = os.path.abspath(args.config)
     from engine.analysis.common import normalize_config_key
-    from engine.config import ConfigError, load_config
+    from engine.config import ConfigError, LadderSettings, load_config
     from engine.evaluation import EvaluatorCache, get_elo_service
-    from engine.evaluation.ladder import LadderSettings
     from engine.evaluation.ladder_play import run_ladder
     from engine.loop import open_context
     from engine.loop.stages import model_loader

@@ -61,12 +61,13 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
+from engine.config import GateConfig
 from engine.game.zobrist import splitmix64
 from engine.nn.actions import legal_indices
 from engine.nn.encoding import ENCODER_VERSION, config_shapes
 from engine.nn.planes import encode_state
 
-from .gates import GateConfig, GateReport, GateResult, WindowStats, evaluate_gates
+from .gates import GateReport, GateResult, WindowStats, evaluate_gates
 from .parity import check_parity
 from .records import RecordError, outcome_values
 from .samples import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.config import LadderSettings
 from engine.evaluation import EvaluatorCache, PlayerSpec, make_match_id
-from engine.evaluation.ladder import LadderPlayer, LadderSettings, PlannedPair, pair_run_id
+from engine.evaluation.ladder import LadderPlayer, PlannedPair, pair_run_id
 from engine.evaluation.ladder_play import (
     TimedEvaluatorCache,
     TimedPlayer,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import time
 
+from engine.config import GateConfig
 from engine.data import export_replay_dataset
-from engine.data.gates import GateConfig
 from engine.data.window import data_window, select_window
 from engine.db import DatasetRow, games_since, get_dataset, list_datasets, record_dataset
 from engine.evaluation.settings import parse_config_key
