@@ -4,10 +4,10 @@
     (priors, values), = ev.evaluate([state])
 
 For a batch of states: encode them (``encode_states``, the batched ``encode_state``), map the
-legal moves of each to policy indices (``moves_to_indices``), run one forward pass, and return per
-state the softmax of the logits *restricted to the legal moves* (the legal-move mask of the encoder
-contract, computed in float64 for the whole batch at once) and the first ``num_players`` seat
-values. Finished games get their exact ``terminal_values`` and are not sent to the network.
+legal moves of each to policy indices (``moves_to_indices``), run one forward pass that computes
+the logits of those moves only (``Inference.predict_moves``), and return per state the softmax of
+the logits *restricted to the legal moves* (the legal-move mask of the encoder contract, computed
+in float64 for the whole batch at once) and the first ``num_players`` seat values. Finished games get their exact ``terminal_values`` and are not sent to the network.
 ``temperature`` divides the logits (1 = as trained).
 
 Evaluation cache: search meets the same positions again and again (the next move's search starts
@@ -123,8 +123,8 @@ class NetworkEvaluator:
                 ids += idx
                 rows += [r] * len(idx)
                 bounds.append(len(ids))
-            logits, values = self.inference.predict(planes, glob)
-            pri = _segment_softmax(logits, rows, ids, bounds, 1.0 / self.temperature)
+            z, values = self.inference.predict_moves(planes, glob, rows, ids)
+            pri = _segment_softmax(z, bounds, 1.0 / self.temperature)
             n = self.num_players
             vals = [tuple(v) for v in values[:, :n].astype(np.float64).tolist()]
             for r, j in enumerate(run):
@@ -159,11 +159,10 @@ def position_key(s: GameState, legal_count: int) -> tuple:
             tuple(s.territory), s.pending_region, legal_count)
 
 
-def _segment_softmax(logits: np.ndarray, rows: list[int], ids: list[int], bounds: list[int],
-                     inv_t: float) -> np.ndarray:
-    """The softmax of ``logits[rows[k], ids[k]] * inv_t`` within each segment ``bounds[r]:bounds[r+1]``
-    (one per position), for the whole batch in a few array operations; float64 in and out."""
-    z = logits[np.asarray(rows, dtype=np.intp), np.asarray(ids, dtype=np.intp)].astype(np.float64)
+def _segment_softmax(z: np.ndarray, bounds: list[int], inv_t: float) -> np.ndarray:
+    """The softmax of ``z * inv_t`` (the legal moves' logits, float64, changed in place) within each
+    segment ``bounds[r]:bounds[r+1]`` (one per position), for the whole batch in a few array
+    operations."""
     if inv_t != 1.0:
         z *= inv_t
     starts = np.asarray(bounds[:-1], dtype=np.intp)

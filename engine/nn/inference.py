@@ -16,6 +16,13 @@ eager and frozen; ``tests/nn/test_inference.py``: not for every shape, oneDNN ve
 narrow convolutions across the batch): the evaluation cache and the self-play worker split
 (``engine.players.lockstep``) then change nothing. It costs time only on batches below 16.
 ``positions`` / ``batches`` count the work done, for the benchmarks.
+
+``predict_moves`` gives the logits of chosen moves only (a search's legal moves): on CPU it runs
+the network up to the policy features (``RingRiftNet.features``) and makes each wanted logit a
+16-term dot product, in float64 and always in the same order, so a logit, like the rest, does not
+depend on the batch. The full 1x1 policy convolution (239 channels x 64 cells for square8, of which
+a search wants a few hundred) was about 40% of the tiny network's CPU forward pass. The logits
+agree with ``predict``'s to float32 rounding.
 """
 
 from __future__ import annotations
@@ -72,6 +79,8 @@ class Inference:
         self.positions = 0
         self.batches = 0
         self.frozen = None  # a traced, frozen copy of the network for CPU inference (``freeze``)
+        self.frozen_features = None  # the same for ``RingRiftNet.features`` (``predict_moves``)
+        self._policy_out = None  # (weight [pc, A] float64, bias [A] float64) of the frozen copy
 
     def freeze(self) -> bool:
         """Run the CPU float32 forward pass through a traced and frozen copy of the network
@@ -93,15 +102,20 @@ class Inference:
         try:
             with warnings.catch_warnings(), torch.inference_mode():
                 warnings.simplefilter("ignore")
-                fr = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(self.net, (x, g))))
-                ref = self.net(x, g)
-                got = fr(x, g)
-                got = fr(x, g)  # the second call runs the optimised graph
-            ok = all(torch.allclose(a_, b_, rtol=1e-4, atol=1e-5) for a_, b_ in zip(ref, got, strict=True))
+                fr = _frozen(self.net, x, g)
+                ff = _frozen(_Features(self.net).eval(), x, g)
+                ok = True
+                for module, ref in ((fr, self.net(x, g)), (ff, self.net.features(x, g))):
+                    got = module(x, g)
+                    got = module(x, g)  # the second call runs the optimised graph
+                    ok = ok and all(torch.allclose(a_, b_, rtol=1e-4, atol=1e-5)
+                                    for a_, b_ in zip(ref, got, strict=True))
         except Exception:  # noqa: BLE001 - an untraceable network keeps the eager path
             return False
         if ok:
             self.frozen = fr
+            self.frozen_features = ff
+            self._policy_out = _policy_out_weights(self.net)
         return ok
 
     @property
@@ -140,3 +154,96 @@ class Inference:
         self.positions += b
         self.batches += 1
         return logits, values
+
+    def predict_moves(self, planes: np.ndarray, globals_: np.ndarray, rows: np.ndarray,
+                      ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The logits ``logits[rows[k], ids[k]]`` only (float64 ``[n]``) and the values ``[B, 4]``
+        (float32): ``predict``'s numbers to float32 rounding, without the full policy convolution on
+        CPU (the module doc). ``rows`` index the batch, ``ids`` the flat policy."""
+        rows = np.asarray(rows, dtype=np.intp)
+        ids = np.asarray(ids, dtype=np.intp)
+        if self.device.type != "cpu" or self.dtype is not None:
+            logits, values = self.predict(planes, globals_)
+            return logits[rows, ids].astype(np.float64), values
+        b = planes.shape[0]
+        if b == 0:
+            return np.zeros(len(ids)), np.zeros((0, 4), dtype=np.float32)
+        feats = []
+        vals = []
+        for i in range(0, b, self.max_batch):
+            f, v = self._features(planes[i:i + self.max_batch], globals_[i:i + self.max_batch])
+            feats.append(f)
+            vals.append(v)
+        feats = feats[0] if len(feats) == 1 else np.concatenate(feats)
+        values = vals[0] if len(vals) == 1 else np.concatenate(vals)
+        weight, bias = self._policy_out if self.frozen_features is not None else _policy_out_weights(self.net)
+        return _sparse_logits(feats, weight, bias, rows, ids), values
+
+    def _features(self, planes: np.ndarray, globals_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``RingRiftNet.features`` of at most ``max_batch`` positions on CPU, padded to ``min_batch``."""
+        b = planes.shape[0]
+        if b < self.min_batch:
+            pp = np.zeros((self.min_batch,) + planes.shape[1:], dtype=np.float32)
+            gg = np.zeros((self.min_batch,) + globals_.shape[1:], dtype=np.float32)
+            pp[:b] = planes
+            gg[:b] = globals_
+            planes, globals_ = pp, gg
+        x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))
+        g = torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32))
+        with torch.inference_mode():
+            if self.frozen_features is not None:
+                feats, values = self.frozen_features(x, g)
+            else:
+                feats, values = self.net.features(x, g)
+            feats = feats[:b].float().numpy()
+            values = values[:b].float().numpy()
+        self.positions += b
+        self.batches += 1
+        return feats, values
+
+
+def _sparse_logits(feats: np.ndarray, weight: np.ndarray, bias: np.ndarray, rows: np.ndarray,
+                   ids: np.ndarray) -> np.ndarray:
+    """``bias[a] + sum_c feats[r, c, cell] * weight[a, c]`` for each ``(r, a * HW + cell)`` of
+    ``(rows, ids)``, float64. The sum over the ``pc`` channels is a fixed pairwise tree of
+    elementwise additions (no reduction kernel, whose order could depend on the array's size), so
+    a logit is the same number in any batch."""
+    b, pc = feats.shape[:2]
+    hw = feats.shape[2] * feats.shape[3]
+    cells = np.ascontiguousarray(feats.reshape(b, pc, hw).transpose(0, 2, 1), dtype=np.float64).reshape(b * hw, pc)
+    channel, cell = np.divmod(ids, hw)
+    terms = cells.take(rows * hw + cell, axis=0)
+    terms *= weight.take(channel, axis=0)
+    while terms.shape[1] > 1:
+        half = terms.shape[1] // 2
+        folded = terms[:, :half] + terms[:, half:2 * half]
+        if terms.shape[1] % 2:
+            folded[:, :1] += terms[:, 2 * half:]
+        terms = folded
+    out = terms[:, 0]
+    out += bias.take(channel)
+    return out
+
+
+def _frozen(module: torch.nn.Module, x: torch.Tensor, g: torch.Tensor):
+    return torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(module, (x, g))))
+
+
+class _Features(torch.nn.Module):
+    """``RingRiftNet.features`` as a module's forward, for tracing."""
+
+    def __init__(self, net: RingRiftNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, planes: torch.Tensor, globals_: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.net.features(planes, globals_)
+
+
+def _policy_out_weights(net: RingRiftNet) -> tuple[np.ndarray, np.ndarray]:
+    """``policy_out``'s weight as ``[A, pc]`` and its bias ``[A]``, float64 (a float32 product is
+    exact in float64)."""
+    w = net.policy_out.weight.detach().float().cpu().numpy()
+    weight = np.ascontiguousarray(w.reshape(w.shape[0], w.shape[1]), dtype=np.float64)
+    bias = net.policy_out.bias.detach().float().cpu().numpy().astype(np.float64)
+    return weight, bias

@@ -90,3 +90,47 @@ def test_freeze_keeps_the_outputs():
     # batch invariance holds for the frozen copy too
     part = inf.predict(planes[2:5], glob[2:5])
     assert np.array_equal(part[0], frozen[0][2:5]) and np.array_equal(part[1], frozen[1][2:5])
+
+
+def _wanted(planes, per_row=40, seed=0):
+    """``per_row`` random policy indices for each row of a batch, as (rows, ids)."""
+    from engine.nn import policy_size
+
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(planes.shape[0]), per_row)
+    return rows, rng.integers(0, policy_size("square8", 2), size=rows.size)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_predict_moves_is_predict_at_the_wanted_moves(frozen):
+    _, planes, glob = encoded(n=20)
+    inf = Inference(_configured("tiny"), device="cpu")
+    if frozen:
+        assert inf.freeze()
+    logits, values = inf.predict(planes, glob)
+    rows, ids = _wanted(planes)
+    z, values2 = inf.predict_moves(planes, glob, rows, ids)
+    assert z.dtype == np.float64 and z.shape == ids.shape
+    np.testing.assert_allclose(z, logits[rows, ids], rtol=1e-5, atol=1e-6)
+    assert np.array_equal(values, values2)
+    empty = inf.predict_moves(planes[:0], glob[:0], rows[:0], ids[:0])
+    assert empty[0].shape == (0,) and empty[1].shape == (0, 4)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_predict_moves_does_not_depend_on_the_batch(frozen):
+    """A wanted logit is the same number alone, in a small padded batch, in a large one, or split
+    by ``max_batch`` (the evaluation cache and the self-play workers rely on it)."""
+    _, planes, glob = encoded(n=24)
+    inf = Inference(_configured("tiny"), device="cpu", max_batch=7)
+    if frozen:
+        assert inf.freeze()
+    rows, ids = _wanted(planes, per_row=30, seed=1)
+    whole = Inference(_configured("tiny"), device="cpu")
+    if frozen:
+        assert whole.freeze()
+    ref_z, ref_v = whole.predict_moves(planes, glob, rows, ids)
+    for lo, hi in ((0, 1), (3, 6), (5, 24)):
+        keep = (rows >= lo) & (rows < hi)
+        z, v = inf.predict_moves(planes[lo:hi], glob[lo:hi], rows[keep] - lo, ids[keep])
+        assert np.array_equal(z, ref_z[keep]) and np.array_equal(v, ref_v[lo:hi])

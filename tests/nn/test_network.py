@@ -91,3 +91,15 @@ def test_it_learns_a_fixed_batch():
         ls.backward()
         opt.step()
     assert loss().item() < 0.3 * first
+
+
+def test_features_are_the_forward_without_the_last_policy_convolution():
+    net = tiny_net(seed=3).eval()
+    _, planes, glob = encoded(n=3)
+    x, g = torch.from_numpy(planes), torch.from_numpy(glob)
+    with torch.no_grad():
+        logits, values = net(x, g)
+        feats, values2 = net.features(x, g)
+        assert feats.shape == (3, net.arch.policy_channels, net.arch.height, net.arch.width)
+        assert torch.equal(values, values2)
+        assert torch.equal(logits, net.policy_out(feats).flatten(1))
