@@ -63,6 +63,7 @@ SLOW_FIXTURES = {
     "sqlite_server": "a `prefect server start` process",
     "pg_server": "a `prefect server start` process on PostgreSQL",
     "server": "a `prefect server start` process",
+    "trained_candidate": "selfplay, export and a training, once per session (tests/loop/stages)",
 }
 
 # node id (with parameters: that variant; without: every variant) -> why it is slow (times measured on a busy 2-core
@@ -95,9 +96,11 @@ SLOW_TESTS = {
         "lock holders in processes (27 s)",
     "tests/loop/test_recover.py::test_a_dataset_is_pending_until_its_candidate_is_decided":
         "selfplay, export, two trainings and a promotion (330 s)",
-    "tests/loop/test_stages.py::test_one_generation_and_reruns": "a whole generation, then reruns",
-    "tests/loop/test_stages.py::test_promotion_moves_the_pointer_and_rollback_moves_it_back": "trains and promotes",
-    "tests/loop/test_stages.py::test_one_generation_on_s3_and_postgresql": "a whole generation on S3 + PostgreSQL",
+    "tests/loop/stages/test_generation.py::test_one_generation_and_reruns": "a whole generation, then reruns (42 s)",
+    "tests/loop/stages/test_promotion.py::test_promotion_moves_the_pointer_and_rollback_moves_it_back":
+        "trains, promotes, plays with the champion, trains and promotes again (420 s)",
+    "tests/loop/stages/test_generation.py::test_one_generation_on_s3_and_postgresql":
+        "a whole generation on S3 + PostgreSQL",
     "tests/bench/test_training_bench.py::test_training_bench_last_line_is_json": "the training benchmark (200 s)",
     "tests/bench/test_network_bench.py::test_network_bench_last_line_is_json": "the network benchmark (130 s)",
     "tests/bench/test_generations_bench.py::test_generations_bench_last_line_is_json": "generations of the loop (78 s)",
@@ -128,7 +131,7 @@ SLOW_TESTS = {
         "processes waiting on unreachable databases (5-10 s each)",
     "tests/ringrift/test_prefect_env.py::test_the_cli_sets_the_timeout_before_prefect_reads_its_settings":
         "a `ringrift` process importing Prefect (9 s)",
-    "tests/loop/test_stages.py::test_promotion_row_matches_its_match_rows_and_status_shows_the_rating":
+    "tests/loop/stages/test_status.py::test_promotion_row_matches_its_match_rows_and_status_shows_the_rating":
         "trains and promotes (210 s)",
     "tests/evaluation/test_promotion.py::test_real_network_evaluators": "SPRT games between networks (23 s)",
     "tests/players/test_lockstep.py::test_workers_with_the_network_play_the_same_games": "worker processes with "

@@ -9,9 +9,13 @@
 
 from __future__ import annotations
 
+from engine.db import get_shard, list_datasets, list_models, list_promotions, list_training_runs
+from engine.nn import ENCODER_VERSION
+
 from .artifacts import batch_pointer_name
 from .context import Context
 from .identity import selfplay_batch_id
+from .stages import ingest_shards
 
 MAX_BATCHES = 100_000  # a plan never has this many batches; bounds the search below
 
@@ -35,10 +39,6 @@ def published_batches(ctx: Context, config_key: str) -> list[tuple[str, str]]:
 def reconcile_batches(ctx: Context, config_key: str) -> int:
     """Ingest the published batches of ``config_key`` whose shard the database does not know;
     returns how many shards were ingested (0 when the database is complete)."""
-    from engine.db import get_shard
-
-    from .stages import ingest_shards
-
     missing = []
     with ctx.db.session(write=False) as s:
         for bid, sha in published_batches(ctx, config_key):
@@ -65,9 +65,6 @@ def first_unpublished(ctx: Context, config_key: str, *, batch_games: int, seed: 
 def pending_dataset(ctx: Context, config_key: str) -> str | None:
     """The newest dataset of the config when its generation is unfinished: no candidate trained on
     it has been decided (promoted, rejected) and no training on it failed. None otherwise."""
-    from engine.db import list_datasets, list_models, list_promotions, list_training_runs
-    from engine.nn import ENCODER_VERSION
-
     with ctx.db.session(write=False) as s:
         last = list_datasets(s, config_key, limit=1)
         if not last or last[0].encoder_version != ENCODER_VERSION:

@@ -132,3 +132,5 @@ def test_the_deployments_mode_dispatches_every_stage(prefect_server, forge, monk
     assert params["train/square8-2p"]["chain"] is False
     assert row["model_id"] and params["promote/default"]["model_id"] == row["model_id"]
     assert row["promotion"] in ("accept", "reject", "inconclusive")  # as in the other modes
+    # each stage's result read back by its ids: the batches, the dataset, the gauntlet's games
+    assert row["selfplay_games"] == 8 and row["dataset_id"] and row["train_steps"] >= 1 and row["gauntlet_games"] > 0

@@ -10,12 +10,12 @@ from engine.db import count_games, finish_training_run, list_training_runs
 from engine.loop import run_export, run_promotion_stage, run_selfplay, run_training
 from engine.loop.identity import config_fingerprint, selfplay_batch_id
 from engine.loop.recover import first_unpublished, pending_dataset, published_batches, reconcile_batches
-from tests.loop.test_stages import _ctx
+from tests.loop.helpers import make_ctx
 
 
 @pytest.fixture
 def ctx(tmp_path):
-    c = _ctx(tmp_path, promotion={"min_games": 4, "max_games": 8, "batch_pairs": 2, "elo0": -1000.0,
+    c = make_ctx(tmp_path, promotion={"min_games": 4, "max_games": 8, "batch_pairs": 2, "elo0": -1000.0,
                                   "elo1": -600.0})
     yield c
     c.close()

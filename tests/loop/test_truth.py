@@ -9,7 +9,7 @@ from engine.config import config_from_dict
 from engine.db import count_games, list_datasets
 from engine.loop import open_context, run_export, run_selfplay
 from engine.loop.truth import DB_RECORD, DatabaseLost, rebuild_from_store, recorded_instance
-from tests.loop.test_stages import SMALL
+from tests.loop.helpers import SMALL
 
 
 def _cfg(tmp_path, db: str = "forge.db", home: str = "home"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from engine.loop import gauntlet_result, run_gauntlet_stage
 
 
-def test_a_gauntlet_reads_back_from_the_match_log(trained):
-    ctx, _, tr = trained
+def test_a_gauntlet_reads_back_from_the_match_log(trained_candidate):
+    ctx, _, tr = trained_candidate
     assert gauntlet_result(ctx, "square8_2p", tr.model_id, "no-such-run") is None
     ga = run_gauntlet_stage(ctx, "square8_2p", tr.model_id, run_id="gauntlet-readback", seed=2)
     back = gauntlet_result(ctx, "square8_2p", tr.model_id, "gauntlet-readback")

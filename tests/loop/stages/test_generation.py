@@ -14,8 +14,7 @@ from engine.loop import (
     run_selfplay,
     run_training,
 )
-
-from .conftest import SMALL
+from tests.loop.helpers import SMALL
 
 
 def test_one_generation_and_reruns(ctx):

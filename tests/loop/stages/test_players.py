@@ -11,7 +11,7 @@ def test_search_spec_uses_the_selfplay_budget(ctx):
     assert search_spec(ctx, "m1", "", simulations=9).simulations == 9
 
 
-def test_model_loader_gives_the_registered_models_evaluator(trained):
-    ctx, _, tr = trained
+def test_model_loader_gives_the_registered_models_evaluator(trained_candidate):
+    ctx, _, tr = trained_candidate
     ev = model_loader(ctx, device="cpu")(tr.model_id)
     assert ev.model_id == tr.model_id

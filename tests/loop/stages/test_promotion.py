@@ -54,8 +54,8 @@ def test_a_model_not_in_the_registry_is_refused(ctx):
         run_promotion_stage(ctx, "hex8_2p", "0" * 64)
 
 
-def test_the_decision_reads_back_as_the_stage_returned_it(trained):
-    ctx, _, tr = trained
+def test_the_decision_reads_back_as_the_stage_returned_it(trained_candidate):
+    ctx, _, tr = trained_candidate
     assert promotion_result(ctx, "no-such-run") is None
     pr = run_promotion_stage(ctx, "square8_2p", tr.model_id, run_id="promotion-readback", seed=1)
     back = promotion_result(ctx, "promotion-readback")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from engine.loop import run_training, training_result
 
 
-def test_a_finished_run_reads_back_and_a_rerun_returns_it(trained):
-    ctx, ex, tr = trained
+def test_a_finished_run_reads_back_and_a_rerun_returns_it(trained_candidate):
+    ctx, ex, tr = trained_candidate
     assert tr.init == "scratch" and tr.dataset_id == ex.dataset_id
     back = training_result(ctx, tr.run_id)
     assert (back.run_id, back.model_id, back.manifest_id, back.steps, back.stopped, back.dataset_id) == \
