@@ -270,6 +270,19 @@ class SelfplayTemperatureConfig:
 
 
 @dataclass(frozen=True)
+class SelfplayBootstrapConfig:
+    """Generation 0, before any champion: heuristic self-play with exploratory openings
+    (``engine.data.bootstrap``; the ablations in docs/TRAINING.md, "Recipe")."""
+
+    profile: NonEmpty = "heuristic_v2"  # the heuristic profile that plays (and is imitated)
+    games: NonNegInt = 0  # games of a bootstrap batch (0 = the batch's own count; the goal config: 4000)
+    plies: NonNegInt = 8  # plies at the start of a game whose move is drawn from the heuristic's policy
+    temperature: NonNegFloat = 1.0  # of that draw (0 = the heuristic's own choice)
+    epsilon: Share = 0.0  # instead, this share of those plies gets a uniformly random move (no target)
+    target: Annotated[str, OneOf("soft", "choice")] = "choice"  # policy target: softmax of scores or one-hot
+
+
+@dataclass(frozen=True)
 class CalibrationConfig:
     bins: Count = 10
     objective: Annotated[str, OneOf("mse", "nll")] = "mse"
@@ -291,6 +304,7 @@ class SelfplayConfig:
     concurrency: NonNegInt = 0  # games in lockstep (0 = the whole batch)
     workers: NonNegInt = 0  # local self-play processes (0 = one per core; same games as one process)
     temperature: SelfplayTemperatureConfig = field(default_factory=SelfplayTemperatureConfig)
+    bootstrap: SelfplayBootstrapConfig = field(default_factory=SelfplayBootstrapConfig)
 
 
 @dataclass(frozen=True)
@@ -367,6 +381,7 @@ class TrainingConfig:
     warmup_steps: NonNegInt = 100
     epochs: Count = 4  # passes over the training split (the cosine schedule spans them)
     max_steps: NonNegInt = 0  # 0 = no cap beyond epochs
+    reuse: NonNegFloat = 4.0  # > 0: steps = train samples x reuse / batch_size (instead of epochs); 0 = epochs
     grad_clip: NonNegFloat = 1.0
     value_weight: NonNegFloat = 1.0
     policy_weight: NonNegFloat = 1.0

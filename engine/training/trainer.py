@@ -167,6 +167,10 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
     data = TrainingData(train_chunks, cfg.batch_size, seed=cfg.seed, shuffle_chunks=cfg.shuffle_chunks,
                         augment_fn=run.augment_fn if cfg.augment else None, weight_fn=run.weight_fn)
     total = cfg.epochs * data.steps_per_epoch
+    if cfg.reuse:
+        # KataGo's budget: each training sample drawn `reuse` times on average, however many
+        # epochs that is (a small first dataset then still gets enough steps)
+        total = max(1, round(data.num_samples * cfg.reuse / cfg.batch_size))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     make_opt = _optimizer(cfg)
@@ -273,7 +277,7 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
             prog = Progress(step, epoch + 1, 0, best, bad)
             if cfg.early_stop_patience and bad >= cfg.early_stop_patience:
                 stopped = "early_stop"
-            elif prog.epoch >= cfg.epochs:
+            elif not cfg.reuse and prog.epoch >= cfg.epochs:
                 stopped = "epochs"
             elif step >= total:
                 stopped = "max_steps"

@@ -42,5 +42,5 @@ def tiny_arch() -> NetworkArch:
 
 def small_cfg(**kw) -> TrainingConfig:
     base = dict(batch_size=32, lr=3e-3, warmup_steps=3, epochs=2, checkpoint_every=4, early_stop_patience=0,
-                shuffle_chunks=2, augment=True, seed=1)
+                shuffle_chunks=2, augment=True, seed=1, reuse=0.0)  # epochs-based unless a test sets reuse
     return TrainingConfig(**(base | kw))

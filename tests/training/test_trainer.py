@@ -155,3 +155,11 @@ def test_a_run_shorter_than_an_epoch_is_validated_at_its_end(dataset, tmp_path):
     r = train(_run(dataset, tmp_path / "run"), small_cfg(epochs=1, max_steps=2))
     assert r.stopped == "max_steps" and r.best_val is not None and math.isfinite(r.best_val)
     assert [x["step"] for x in _lines(tmp_path / "run") if x["kind"] == "val"] == [2]
+
+
+def test_reuse_sets_the_steps_from_the_samples_not_the_epochs(dataset, tmp_path):
+    # 2.5 draws per sample: more steps than one epoch, fewer than the 5 epochs would give
+    r = train(_run(dataset, tmp_path / "run"), small_cfg(epochs=5, reuse=2.5))
+    samples = _lines(tmp_path / "run")[0]["train_samples"]
+    assert r.steps == round(samples * 2.5 / 32) and r.stopped == "max_steps"
+    assert r.epochs == 2 and len(r.val_history) == 3  # two whole epochs validated, then the end of the budget

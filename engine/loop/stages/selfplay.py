@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 
 from engine.data import generate_games, record_from_match, write_shard
+from engine.data.bootstrap import bootstrap_games
 from engine.data.ingest import IngestReport, ShardSource, aggregate_jsonl_to_db
 from engine.db import get_shard
 from engine.evaluation.settings import parse_config_key
@@ -88,7 +89,12 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
         rep = IngestReport() if known else ingest_shards(ctx, [done.shard_id], {done.shard_id: f"selfplay:{batch_id}"})
         return replace(done, inserted=rep.inserted, quarantined=rep.quarantined, seconds=time.perf_counter() - t0)
     namespace = f"selfplay:{batch_id}"
-    if kind in ("heuristic", "random"):
+    if kind == "heuristic":
+        bs = sp.bootstrap  # generation 0's recipe (docs/TRAINING.md, "Recipe")
+        records = bootstrap_games(board, n, bs.games or games, seed=seed, profile=bs.profile, plies=bs.plies,
+                                  temperature=bs.temperature, epsilon=bs.epsilon, target=bs.target,
+                                  max_moves=sp.max_moves, namespace=namespace, workers=sp.workers)
+    elif kind == "random":
         records = generate_games(board, n, [kind] * n, games, seed=seed, max_moves=sp.max_moves,
                                  namespace=namespace, workers=sp.workers)
     elif kind == "gumbel":
