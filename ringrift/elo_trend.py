@@ -30,8 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.analysis import track_elo_improvement
-    from engine.analysis.cli import config_keys, load_cfg
-    from engine.db import database_from_config
+    from engine.analysis.cli import config_keys, load_cfg, open_report_database
 
     try:
         configs = config_keys(args.configs)
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"elo-trend: {e}", file=sys.stderr)
         return 2
     cfg = load_cfg(args)
-    db = database_from_config(cfg, migrate=False)
+    db = open_report_database(cfg)
     try:
         rep = track_elo_improvement(db, configs=configs, out=None if args.no_plot else args.out,
                                     cumulative=not args.per_generation, settings=cfg)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def add_report_arguments(parser: argparse.ArgumentParser, *, markdown: bool = True) -> None:
@@ -33,12 +34,38 @@ def load_cfg(args: argparse.Namespace):
 def open_db_store(cfg):
     """``(database, store, fallbacks)``: the configured database (not migrated here), the artifact
     store and the host's cache store when it exists (shards synced there are read from it)."""
-    from engine.db import database_from_config
     from engine.storage import cache_from_config, store_from_config
 
-    db = database_from_config(cfg, migrate=False)
+    db = open_report_database(cfg)
     fallbacks = (cache_from_config(cfg),) if cfg.cache_path.is_dir() else ()
     return db, store_from_config(cfg), fallbacks
+
+
+def open_report_database(cfg):
+    """The configured database for a report, opened without migrating. A home where nothing was
+    ingested yet is a ``DatabaseError`` (one line at the CLI), not an SQL traceback: a SQLite file
+    that does not exist is not created, and a database without the pipeline's tables is refused."""
+    from engine.db import database_from_config
+    from engine.db.database import DatabaseError
+
+    url = cfg.database_url
+    if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
+        path = Path(url[len("sqlite:///"):])
+        if not path.is_file():
+            raise DatabaseError(f"no database file {path}: nothing was ingested under this home yet (run "
+                                "`ringrift master-loop`, or `ringrift aggregate --from-store` for an existing store)")
+    db = database_from_config(cfg, migrate=False)
+    try:
+        revision = db.current_revision()
+    except Exception as e:  # noqa: BLE001 - unreachable server, bad credentials: one line, not a traceback
+        db.dispose()
+        why = " ".join(str(e).split())[:200]
+        raise DatabaseError(f"cannot read the database {db.url}: {type(e).__name__}: {why}") from None
+    if revision is None:
+        db.dispose()
+        raise DatabaseError(f"the database {db.url} has no pipeline tables (never migrated): nothing was ingested "
+                            "into it yet (run `ringrift master-loop`, or `ringrift aggregate --from-store`)")
+    return db
 
 
 def config_keys(values: Sequence[str] | None) -> list[str] | None:

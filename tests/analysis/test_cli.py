@@ -104,3 +104,23 @@ def test_the_new_subcommands_plug_into_the_dispatcher(monkeypatch, capsys, tmp_p
     cfg.write_text(f"home: {tmp_path}\n")
     assert dispatcher.main(["worker", "--pool", "cpu", "--dry-run", "--host", "h", "--config", str(cfg)]) == 0
     assert "--name h-cpu" in capsys.readouterr().out
+
+
+def test_a_report_refuses_a_database_without_the_pipelines_tables(tmp_path):
+    """An existing but never-migrated database (an empty SQLite file here; PostgreSQL answers the
+    same way) is one ``DatabaseError`` naming it, not an SQL error from the first query."""
+    import sqlite3
+
+    from engine.analysis.cli import open_report_database
+    from engine.config import config_from_dict
+    from engine.db.database import DatabaseError
+
+    db_file = tmp_path / "forge.db"
+    sqlite3.connect(db_file).close()
+    cfg = config_from_dict({"home": str(tmp_path), "database": {"url": f"sqlite:///{db_file}"}})
+    with pytest.raises(DatabaseError, match="has no pipeline tables"):
+        open_report_database(cfg)
+    db_file.unlink()
+    with pytest.raises(DatabaseError, match="no database file"):
+        open_report_database(cfg)
+    assert not db_file.exists()  # refusing did not create it

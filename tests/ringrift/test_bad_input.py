@@ -245,6 +245,11 @@ CASES = [
     Case("unknown-subcommand", A, ("selfpaly",), r"^ringrift: argument COMMAND: invalid choice: 'selfpaly'"),
     Case("show-unknown-game-no-database", A, ("show", "nosuchgame"),
          r"^show: game nosuchgame is not in the database: no database file", code=1),
+    # reports on a home where nothing was ingested: one line, and no empty database file left behind
+    Case("stats-no-database", A, ("stats",), r"^ringrift stats: no database file .*forge\.db: nothing was ingested",
+         code=1),
+    Case("elo-trend-no-database", A, ("elo-trend",), r"^ringrift elo-trend: no database file .*forge\.db: ", code=1),
+    Case("parity-no-database", A, ("parity",), r"^ringrift parity: no database file .*forge\.db: ", code=1),
 ]
 
 
