@@ -11,7 +11,22 @@ under pytest-xdist: user properties travel with the reports to the controller). 
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _restore_ringrift_environment():
+    """The CLI exports ``RINGRIFT_CONFIG_PATH`` (``--config``) for what it runs next; called in
+    process by a test, that would leak into every later test of the worker. Restore the
+    ``RINGRIFT_*`` variables as they were before each test (a session or module fixture's
+    settings were made before this snapshot and stay)."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("RINGRIFT_")}
+    yield
+    for k in [k for k in os.environ if k.startswith("RINGRIFT_") and k not in before]:
+        del os.environ[k]
+    os.environ.update(before)
 
 
 def _summary_tables(stats) -> dict[str, dict]:
