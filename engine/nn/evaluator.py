@@ -7,8 +7,9 @@ For a batch of states: encode them (``encode_states``, the batched ``encode_stat
 legal moves of each to policy indices (``moves_to_indices``), run one forward pass that computes
 the logits of those moves only (``Inference.predict_moves``), and return per state the softmax of
 the logits *restricted to the legal moves* (the legal-move mask of the encoder contract, computed
-in float64 for the whole batch at once) and the first ``num_players`` seat values. Finished games get their exact ``terminal_values`` and are not sent to the network.
-``temperature`` divides the logits (1 = as trained).
+in float64 for the whole batch at once) and the first ``num_players`` seat values. Finished games
+get their exact ``terminal_values`` and are not sent to the network. ``temperature`` divides the
+logits (1 = as trained).
 
 Evaluation cache: search meets the same positions again and again (the next move's search starts
 in the subtree the previous one explored, every game of a batch starts from the same opening, and
@@ -107,7 +108,7 @@ class NetworkEvaluator:
             hit = cache.get(key)
             if hit is not None:
                 cache.move_to_end(key)
-                out[i] = (hit[0].tolist(), hit[1])
+                out[i] = (list(hit[0]), hit[1])
                 self.cache_hits += 1
             elif key not in first:
                 first[key] = j
@@ -115,23 +116,20 @@ class NetworkEvaluator:
         if run:
             planes, glob = encode_states([states[todo[j]] for j in run])
             ids: list[int] = []
-            rows: list[int] = []
             bounds = [0]
-            for r, j in enumerate(run):
-                s = states[todo[j]]
-                idx = moves_to_indices(s, list(moves_of[j]))
-                ids += idx
-                rows += [r] * len(idx)
+            for j in run:
+                ids += moves_to_indices(states[todo[j]], moves_of[j])
                 bounds.append(len(ids))
-            z, values = self.inference.predict_moves(planes, glob, rows, ids)
+            rows = np.repeat(np.arange(len(run)), np.diff(bounds))
+            z, values = self.inference.predict_moves(planes, glob, rows, np.array(ids, dtype=np.intp))
             pri = _segment_softmax(z, bounds, 1.0 / self.temperature)
             n = self.num_players
             vals = [tuple(v) for v in values[:, :n].astype(np.float64).tolist()]
             for r, j in enumerate(run):
-                p = pri[bounds[r]:bounds[r + 1]]
-                out[todo[j]] = (p.tolist(), vals[r])
+                p = pri[bounds[r]:bounds[r + 1]].tolist()
+                out[todo[j]] = (p, vals[r])
                 if cache is not None:
-                    cache[keys[j]] = (p.copy(), vals[r])
+                    cache[keys[j]] = (tuple(p), vals[r])  # a tuple: what callers get is always their own list
             if cache is not None:
                 while len(cache) > self.cache_size:
                     cache.popitem(last=False)
@@ -143,7 +141,7 @@ class NetworkEvaluator:
                             hit = out[todo[first[key]]]
                             out[i] = (list(hit[0]), hit[1])
                         else:
-                            out[i] = (hit[0].tolist(), hit[1])
+                            out[i] = (list(hit[0]), hit[1])
                         self.cache_hits += 1
             self.evaluated += len(run)
         return out
