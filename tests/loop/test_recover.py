@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import engine.data.ingest
+import engine.loop.stages.selfplay
 from engine.db import count_games, finish_training_run, list_training_runs
 from engine.loop import run_export, run_promotion_stage, run_selfplay, run_training
 from engine.loop.identity import config_fingerprint, selfplay_batch_id
@@ -30,7 +30,7 @@ def test_a_batch_published_but_not_ingested_is_ingested_by_the_rerun(ctx, monkey
     def crash(*a, **k):
         raise RuntimeError("killed between publishing and ingesting")
 
-    monkeypatch.setattr(engine.data.ingest, "aggregate_jsonl_to_db", crash)
+    monkeypatch.setattr(engine.loop.stages.selfplay, "aggregate_jsonl_to_db", crash)  # the stage's ingest
     with pytest.raises(RuntimeError, match="killed between"):
         run_selfplay(ctx, "square8_2p", 3, seed=2)
     monkeypatch.undo()
