@@ -27,6 +27,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     ap.add_argument("--home", default=None, help="state folder (default: a new temporary folder)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--file", default=None, help="a config file (e.g. config/goal_square8_2p.yaml) instead of the "
+                    "settings above; only --home, --config, --generations, --threads and --seed apply")
     args = ap.parse_args(argv)
 
     import torch
@@ -58,7 +61,16 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     home = args.home or tempfile.mkdtemp(prefix="ringrift-generations-")
-    cfg = config_from_dict({
+    if args.file:
+        import yaml
+
+        raw = yaml.safe_load(Path(args.file).read_text()) or {}
+        cfg = config_from_dict({**raw, "home": home}, env={})
+        args.games, args.sims = cfg.selfplay.games_per_batch, cfg.selfplay.simulations
+        args.epochs, args.size = cfg.training.epochs, cfg.network.size
+    else:
+        cfg = None
+    cfg = cfg or config_from_dict({
         "home": home,
         "network": {"size": args.size},
         "selfplay": {"games_per_batch": args.games, "simulations": args.sims, "max_considered": 8},
@@ -84,11 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         ga = run_gauntlet_stage(ctx, args.config, tr.model_id, run_id=f"gen{g}", seed=args.seed + g)
         pr = run_promotion_stage(ctx, args.config, tr.model_id, run_id=f"gen{g}-promotion", seed=args.seed + g)
         wr = {r["opponent"]: r for r in ga.rows}
+        heur = next((k for k in wr if k.startswith("heuristic")), "heuristic")
         row = {"generation": g, "selfplay_engine": sp.engine, "games": sp.games,
                "train_samples": ex.samples.get("train"),
                "steps": tr.steps, "init": tr.init.split(":")[0], "val_loss": tr.best_val,
-               "vs_random": wr.get("random", {}).get("win_rate"), "vs_heuristic": wr.get("heuristic",
-                                                                                         {}).get("win_rate"),
+               "vs_random": wr.get("random", {}).get("win_rate"), "vs_heuristic": wr.get(heur, {}).get("win_rate"),
+               "heuristic": heur,
                "promotion": pr.decision, "promotion_games": pr.games, "promoted": pr.promoted,
                "model": tr.model_id[:12], "seconds": round(time.perf_counter() - t0, 1)}
         rows.append(row)

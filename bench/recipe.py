@@ -148,6 +148,9 @@ def _train(args) -> dict:
     return res
 
 
+_WORK: list[str] = []  # the --work folder, for run names in player words
+
+
 def _final(work: str, run: str) -> str:
     done = Path(work) / "runs" / run / "result.json"
     if not done.exists():
@@ -155,8 +158,18 @@ def _final(work: str, run: str) -> str:
     return json.loads(done.read_text())["checkpoint"]
 
 
-def _spec(word: str, model_id: str):
+def _spec(word: str, model_id: str, models: dict | None = None):
+    """A player word: random, heuristic_vN, policy, gumbel-N; ``WORD@RUN`` = with run RUN's network
+    (loaded into ``models``, model id -> checkpoint)."""
     from engine.evaluation import PlayerSpec
+
+    if "@" in word:
+        from engine.nn.checkpoint import load_checkpoint
+
+        word, run = word.split("@", 1)
+        ck = load_checkpoint(_final(_WORK[0], run))
+        models[ck.model_id] = ck
+        model_id = ck.model_id
 
     if word == "random":
         return PlayerSpec("random")
@@ -226,13 +239,15 @@ def _eval(args) -> list[dict]:
     from engine.nn.inference import Inference
 
     torch.set_num_threads(args.threads)
+    _WORK[:] = [args.work]
     ck = load_checkpoint(_final(args.work, args.name))
-    cache = EvaluatorCache(lambda mid: NetworkEvaluator(Inference(ck.net, device="cpu"), model_id=mid))
+    models = {ck.model_id: ck}
+    cache = EvaluatorCache(lambda mid: NetworkEvaluator(Inference(models[mid].net, device="cpu"), model_id=mid))
     out = []
     for pw in args.players_list.split(","):
         for ow in args.vs.split(","):
-            res = play_pair(args.board, args.players, _spec(pw, ck.model_id), _spec(ow, ck.model_id), args.games,
-                            args.seed, cache)
+            res = play_pair(args.board, args.players, _spec(pw, ck.model_id, models),
+                            _spec(ow, ck.model_id, models), args.games, args.seed, cache)
             res = {"step": "eval", "name": args.name, "player": pw, "opponent": ow, **res}
             print(json.dumps(res), flush=True)
             with open(Path(args.work) / "results.jsonl", "a") as f:
