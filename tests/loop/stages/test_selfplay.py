@@ -44,3 +44,21 @@ def test_the_selfplay_player_is_the_models_search_spec_at_a_scheduled_temperatur
     ra = play_match("square8", 2, [built(7), built(8)], seed=0, max_moves=30)
     rb = play_match("square8", 2, [direct(7), direct(8)], seed=0, max_moves=30)
     assert ra.moves == rb.moves and ra.decisions > 0
+
+
+def test_generation_zero_plays_the_configured_bootstrap(tmp_path):
+    # selfplay.bootstrap decides generation 0's games: their count, the profile, the target kind
+    from engine.data import read_shard
+    from engine.loop.artifacts import fetch_object
+    from tests.loop.helpers import SMALL, make_ctx
+
+    ctx = make_ctx(tmp_path, selfplay={**SMALL.get("selfplay", {}),
+                                       "bootstrap": {"games": 3, "plies": 4, "target": "choice"}})
+    try:
+        r = run_selfplay(ctx, "square8_2p", 1, seed=1)
+        assert (r.engine, r.games) == ("heuristic", 3)
+        recs = [rec for _, rec in read_shard(fetch_object(ctx.store, r.shard_id, ctx.cache_dir, "s.jsonl.zst"))]
+        assert {p["profile"] for rec in recs for p in rec.players} == {"heuristic-v2"}
+        assert all(max(d.policy) == 1.0 for rec in recs for d in rec.decisions)
+    finally:
+        ctx.close()
