@@ -80,6 +80,7 @@ class Inference:
         self.batches = 0
         self.frozen = None  # a traced, frozen copy of the network for CPU inference (``freeze``)
         self.frozen_features = None  # the same for ``RingRiftNet.features`` (``predict_moves``)
+        self.full_board = False  # frozen_features skips the validity mask (a board with every cell valid)
         self._policy_out = None  # (weight [pc, A] float64, bias [A] float64) of the frozen copy
 
     def freeze(self) -> bool:
@@ -102,8 +103,9 @@ class Inference:
         try:
             with warnings.catch_warnings(), torch.inference_mode():
                 warnings.simplefilter("ignore")
+                full = _full_board(a.board)
                 fr = _frozen(self.net, x, g)
-                ff = _frozen(_Features(self.net).eval(), x, g)
+                ff = _frozen(_Features(self.net, full).eval(), x, g)
                 ok = True
                 for module, ref in ((fr, self.net(x, g)), (ff, self.net.features(x, g))):
                     got = module(x, g)
@@ -115,6 +117,7 @@ class Inference:
         if ok:
             self.frozen = fr
             self.frozen_features = ff
+            self.full_board = full
             self._policy_out = _policy_out_weights(self.net)
         return ok
 
@@ -182,6 +185,7 @@ class Inference:
     def _features(self, planes: np.ndarray, globals_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``RingRiftNet.features`` of at most ``max_batch`` positions on CPU, padded to ``min_batch``."""
         b = planes.shape[0]
+        frozen = self.frozen_features is not None and (not self.full_board or (planes[:, CH_VALID] == 1.0).all())
         if b < self.min_batch:
             pp = np.zeros((self.min_batch,) + planes.shape[1:], dtype=np.float32)
             gg = np.zeros((self.min_batch,) + globals_.shape[1:], dtype=np.float32)
@@ -191,7 +195,7 @@ class Inference:
         x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))
         g = torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32))
         with torch.inference_mode():
-            if self.frozen_features is not None:
+            if frozen:
                 feats, values = self.frozen_features(x, g)
             else:
                 feats, values = self.net.features(x, g)
@@ -232,12 +236,22 @@ def _frozen(module: torch.nn.Module, x: torch.Tensor, g: torch.Tensor):
 class _Features(torch.nn.Module):
     """``RingRiftNet.features`` as a module's forward, for tracing."""
 
-    def __init__(self, net: RingRiftNet) -> None:
+    def __init__(self, net: RingRiftNet, full_board: bool) -> None:
         super().__init__()
         self.net = net
+        self.full_board = full_board
 
     def forward(self, planes: torch.Tensor, globals_: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.net.features(planes, globals_)
+        return self.net.features(planes, globals_, self.full_board)
+
+
+def _full_board(board: str) -> bool:
+    """Whether every cell of ``board``'s grid is on the board (validity plane all ones)."""
+    from engine.game.geometry import geometry
+
+    from .planes import _layout_of
+
+    return bool((_layout_of(geometry(board)).valid == 1.0).all())
 
 
 def _policy_out_weights(net: RingRiftNet) -> tuple[np.ndarray, np.ndarray]:

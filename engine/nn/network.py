@@ -103,8 +103,13 @@ class NetworkArch:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _masked_mean(x: torch.Tensor, mask: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
-    return (x * mask).sum(dim=(2, 3)) / count
+def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None, count: torch.Tensor | float) -> torch.Tensor:
+    """Mean over the valid cells; ``mask=None``: every cell is valid (``RingRiftNet.features``)."""
+    return (x if mask is None else x * mask).sum(dim=(2, 3)) / count
+
+
+def _masked_max(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    return (x if mask is None else x - (1 - mask) * 1e4).amax(dim=(2, 3))
 
 
 class SqueezeExcite(nn.Module):
@@ -116,7 +121,7 @@ class SqueezeExcite(nn.Module):
         self.fc1 = nn.Linear(channels, hidden)
         self.fc2 = nn.Linear(hidden, 2 * channels)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, count: torch.Tensor | float) -> torch.Tensor:
         z = self.fc2(F.relu(self.fc1(_masked_mean(x, mask, count))))
         gate, bias = z.chunk(2, dim=1)
         return x * torch.sigmoid(gate)[:, :, None, None] + bias[:, :, None, None]
@@ -131,12 +136,13 @@ class ResidualBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(channels)
         self.se = SqueezeExcite(channels, se_ratio) if se_ratio > 0 else None
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, count: torch.Tensor | float) -> torch.Tensor:
         y = F.relu(self.bn1(self.conv1(x)))
         y = self.bn2(self.conv2(y))
         if self.se is not None:
             y = self.se(y, mask, count)
-        return F.relu(x + y) * mask
+        y = F.relu(x + y)
+        return y if mask is None else y * mask
 
 
 class RingRiftNet(nn.Module):
@@ -162,25 +168,35 @@ class RingRiftNet(nn.Module):
         p, values = self.features(planes, globals_)
         return self.policy_out(p).flatten(1), values
 
-    def features(self, planes: torch.Tensor, globals_: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def features(self, planes: torch.Tensor, globals_: torch.Tensor,
+                 full_board: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """The forward pass up to the last policy convolution: the policy features ``[B, pc, H, W]``
         (``policy_out``, a 1x1 convolution, makes them the logits) and the values ``[B, 4]``. A
         search needs the logits of the legal moves only, a few hundred of the ``A * H * W``; on CPU
         the full 1x1 convolution was about 40% of the tiny network's forward pass
-        (``Inference.predict_moves``)."""
-        mask = planes[:, CH_VALID:CH_VALID + 1]
-        count = mask.sum(dim=(2, 3)).clamp_min(1.0)
-        x = self.stem_bn(self.stem(planes)) + self.global_in(globals_)[:, :, None, None]
-        x = F.relu(x) * mask
+        (``Inference.predict_moves``).
+
+        ``full_board=True`` is for inputs whose validity plane is all ones (square boards): every
+        multiplication by the mask and its subtraction before the max pools are then identities and
+        are skipped, which gives the same numbers bit for bit with fewer passes over the tensors."""
+        if full_board:
+            mask = None
+            count = float(self.arch.height * self.arch.width)
+        else:
+            mask = planes[:, CH_VALID:CH_VALID + 1]
+            count = mask.sum(dim=(2, 3)).clamp_min(1.0)
+        x = F.relu(self.stem_bn(self.stem(planes)) + self.global_in(globals_)[:, :, None, None])
+        if mask is not None:
+            x = x * mask
         for blk in self.blocks:
             x = blk(x, mask, count)
         # policy
         p = F.relu(self.policy_bn(self.policy_conv(x)))
-        pooled = torch.cat([_masked_mean(p, mask, count), (p - (1 - mask) * 1e4).amax(dim=(2, 3))], dim=1)
+        pooled = torch.cat([_masked_mean(p, mask, count), _masked_max(p, mask)], dim=1)
         p = F.relu(p + self.policy_global(pooled)[:, :, None, None])
         # value
         v = F.relu(self.value_bn(self.value_conv(x)))
-        vpool = torch.cat([_masked_mean(v, mask, count), (v - (1 - mask) * 1e4).amax(dim=(2, 3)), globals_], dim=1)
+        vpool = torch.cat([_masked_mean(v, mask, count), _masked_max(v, mask), globals_], dim=1)
         values = torch.tanh(self.value_fc2(F.relu(self.value_fc1(vpool))))
         return p, values
 

@@ -103,3 +103,13 @@ def test_features_are_the_forward_without_the_last_policy_convolution():
         assert feats.shape == (3, net.arch.policy_channels, net.arch.height, net.arch.width)
         assert torch.equal(values, values2)
         assert torch.equal(logits, net.policy_out(feats).flatten(1))
+
+
+def test_full_board_features_skip_the_mask_with_the_same_numbers():
+    """On a square board (every grid cell valid) the mask-free pass is bit for bit the masked one."""
+    net = tiny_net(seed=5).eval()
+    _, planes, glob = encoded(n=4)
+    x, g = torch.from_numpy(planes), torch.from_numpy(glob)
+    with torch.no_grad():
+        for a, b in zip(net.features(x, g), net.features(x, g, full_board=True), strict=True):
+            assert torch.equal(a, b)
