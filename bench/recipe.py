@@ -161,7 +161,7 @@ def _final(work: str, run: str) -> str:
 def _spec(word: str, model_id: str, models: dict | None = None):
     """A player word: random, heuristic_vN, policy, gumbel-N; ``WORD@RUN`` = with run RUN's network
     (loaded into ``models``, model id -> checkpoint)."""
-    from engine.evaluation import PlayerSpec
+    from engine.players import PlayerSpec
 
     if "@" in word:
         from engine.nn.checkpoint import load_checkpoint
@@ -233,10 +233,10 @@ def play_pair(board: str, players: int, a, b, games: int, seed: int, evaluators)
 def _eval(args) -> list[dict]:
     import torch
 
-    from engine.evaluation import EvaluatorCache
     from engine.nn.checkpoint import load_checkpoint
     from engine.nn.evaluator import NetworkEvaluator
     from engine.nn.inference import Inference
+    from engine.players import EvaluatorCache
 
     torch.set_num_threads(args.threads)
     _WORK[:] = [args.work]
