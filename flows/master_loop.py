@@ -197,7 +197,7 @@ def master_loop_flow(profile: str | None = None, games: int | None = None, confi
                 log.info("%s: %s", ck, gens[ck].stopped)
                 continue
             try:
-                gens[ck] = _later_stages(gens[ck], later, mode, me, cfg, pending.get(ck), where)
+                _later_stages(gens, ck, later, mode, me, cfg, pending.get(ck), where)
             except Exception as e:  # noqa: BLE001 - one config's failure must not stop the others
                 notes[ck]["failed"] = f"{type(e).__name__}: {redact_exception(e)}"
                 log.error("%s: generation failed: %s", ck, notes[ck]["failed"])
@@ -263,62 +263,65 @@ def _published_batches(ck: str, plan: list[tuple[int, int, str]], cfg, log) -> t
     return tuple(r for _, r in found if r is not None)
 
 
-def _later_stages(gen: GenerationResult, later: list[str], mode: str, me: str, cfg, pending: str | None = None,
-                  where: dict[str, str] | None = None) -> GenerationResult:
-    """export -> train -> gauntlet -> promotion of one config; ``gen`` with what each stage gave."""
+def _later_stages(gens: dict[str, GenerationResult], ck: str, later: list[str], mode: str, me: str, cfg,
+                  pending: str | None = None, where: dict[str, str] | None = None) -> None:
+    """export -> train -> gauntlet -> promotion of one config; ``gens[ck]`` gets what each stage
+    gave as soon as it gives it (a later stage's failure keeps the earlier ones in the summary)."""
+    def keep(**stages) -> GenerationResult:
+        gens[ck] = replace(gens[ck], **stages)
+        return gens[ck]
+
     if mode == "deployments":
-        return _later_stages_deployed(gen, later, me, cfg, where or {})
-    ck = gen.config_key
+        _later_stages_deployed(keep, ck, later, me, cfg, where or {})
+        return
     legacy = mode == "legacy"
     if pending is not None:
-        gen = replace(gen, export=dataset_result(forge_context(cfg), pending))
+        keep(export=dataset_result(forge_context(cfg), pending))
     elif "export" in later or "train" in later:
-        ex = export_stage(ck, cfg) if legacy else export_flow(config_key=ck)
-        gen = replace(gen, export=ex)
+        ex = keep(export=export_stage(ck, cfg) if legacy else export_flow(config_key=ck)).export
         if not ex.ok:
-            gen = replace(gen, stopped=f"export refused by the data-quality gates: {ex.reason}")
-            run_logger().warning("%s: %s", ck, gen.stopped)
-            return gen
+            keep(stopped=f"export refused by the data-quality gates: {ex.reason}")
+            run_logger().warning("%s: %s", ck, gens[ck].stopped)
+            return
     if "train" in later:
-        tr = (train_stage if legacy else train_flow)(config_key=ck, dataset_id=gen.export.dataset_id, chain=False)
+        tr = (train_stage if legacy else train_flow)(config_key=ck, dataset_id=gens[ck].export.dataset_id,
+                                                     chain=False)
         if isinstance(tr, StageSkipped):
-            return replace(gen, stopped=tr.reason)
-        gen = replace(gen, training=tr)
-    model_id = gen.training.model_id if gen.training is not None else None
+            keep(stopped=tr.reason)
+            return
+        keep(training=tr)
+    model_id = gens[ck].training.model_id if gens[ck].training is not None else None
     if model_id and "gauntlet" in later:
-        gen = replace(gen, gauntlet=(gauntlet_stage if legacy else gauntlet_flow)(config_key=ck, model_id=model_id,
-                                                                                 chain=False))
+        keep(gauntlet=(gauntlet_stage if legacy else gauntlet_flow)(config_key=ck, model_id=model_id, chain=False))
     if model_id and "promotion" in later:
-        gen = replace(gen, promotion=(promote_stage if legacy else promote_flow)(config_key=ck, model_id=model_id))
-    return gen
+        keep(promotion=(promote_stage if legacy else promote_flow)(config_key=ck, model_id=model_id))
 
 
-def _later_stages_deployed(gen: GenerationResult, later: list[str], me: str, cfg,
-                           where: dict[str, str]) -> GenerationResult:
+def _later_stages_deployed(keep, ck: str, later: list[str], me: str, cfg, where: dict[str, str]) -> None:
     """The later stages as flow runs of their deployments, given explicit run ids; each result is
     read back from the database by its id (the workers' Prefect results may be out of reach)."""
-    ck = gen.config_key
     ctx = forge_context(cfg)
+    model_id = None
     if "train" in later:
         trid = _rid(me, ck, "train")
         _stage(f"train/{deployment_slug(ck)}", {"config_key": ck, "run_id": trid, "force": True, "chain": False},
                where)
         tr = training_result(ctx, trid)
         if tr is None:
-            return replace(gen, stopped="no candidate trained (export refused or below threshold; see the train run)")
-        gen = replace(gen, export=dataset_result(ctx, tr.dataset_id) if tr.dataset_id else None, training=tr)
+            keep(stopped="no candidate trained (export refused or below threshold; see the train run)")
+            return
+        keep(export=dataset_result(ctx, tr.dataset_id) if tr.dataset_id else None, training=tr)
+        model_id = tr.model_id
     elif "export" in later:
         _stage("export/default", {"config_key": ck}, where)  # its dataset has no id given here to read it back by
-    model_id = gen.training.model_id if gen.training is not None else None
     if model_id and "gauntlet" in later:
         gid = _rid(me, ck, "gauntlet")
         _stage("gauntlet/default", {"config_key": ck, "model_id": model_id, "run_id": gid, "chain": False}, where)
-        gen = replace(gen, gauntlet=gauntlet_result(ctx, ck, model_id, gid))
+        keep(gauntlet=gauntlet_result(ctx, ck, model_id, gid))
     if model_id and "promotion" in later:
         prid = _rid(me, ck, "promotion")
         _stage("promote/default", {"config_key": ck, "model_id": model_id, "run_id": prid}, where)
-        gen = replace(gen, promotion=promotion_result(ctx, prid))
-    return gen
+        keep(promotion=promotion_result(ctx, prid))
 
 
 def summary_row(gen: GenerationResult, notes: dict[str, str] | None = None) -> dict:
