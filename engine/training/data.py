@@ -64,9 +64,12 @@ class TrainingData:
         self.paths = [Path(p) for p in self.paths]
         self.sizes = chunk_sizes(self.paths)
         self.num_samples = sum(self.sizes)
+        if self.num_samples == 0:
+            raise ValueError("no training samples in the chunks")
+        if self.num_samples < self.batch_size:
+            # a dataset smaller than one batch (a tiny first generation) is one batch of all of it
+            self.batch_size = self.num_samples
         self.steps_per_epoch = self.num_samples // self.batch_size
-        if self.steps_per_epoch == 0:
-            raise ValueError(f"{self.num_samples} training samples: fewer than one batch of {self.batch_size}")
 
     def epoch(self, e: int, start: int = 0) -> Iterator[tuple[int, LossBatch]]:
         """``(k, batch)`` for batches ``start..steps_per_epoch-1`` of epoch ``e``."""

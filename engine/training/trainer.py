@@ -170,7 +170,7 @@ def train(run: TrainingRun, cfg: TrainingConfig, progress_cb: Callable[[dict], N
     if cfg.reuse:
         # KataGo's budget: each training sample drawn `reuse` times on average, however many
         # epochs that is (a small first dataset then still gets enough steps)
-        total = max(1, round(data.num_samples * cfg.reuse / cfg.batch_size))
+        total = max(1, round(data.num_samples * cfg.reuse / data.batch_size))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     make_opt = _optimizer(cfg)

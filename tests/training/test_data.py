@@ -48,3 +48,11 @@ def test_validation_batches_cover_the_split(dataset):
 
     n = sum(len(b) for b in validation_batches(dataset.val, 16))
     assert n == sum(np.load(p)["count"].shape[0] for p in dataset.val)
+
+
+def test_a_dataset_smaller_than_a_batch_is_one_batch(dataset):
+    n = TrainingData(dataset.train, batch_size=32).num_samples
+    d = TrainingData(dataset.train, batch_size=n + 100)
+    assert (d.batch_size, d.steps_per_epoch) == (n, 1)
+    (k, b), = list(d.epoch(0))
+    assert k == 0 and b.planes.shape[0] == n
