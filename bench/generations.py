@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     ap.add_argument("--home", default=None, help="state folder (default: a new temporary folder)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--start", type=int, default=0, help="first generation to run (continue a run in --home)")
     ap.add_argument("--file", default=None, help="a config file (e.g. config/goal_square8_2p.yaml) instead of the "
                     "settings above; only --home, --config, --generations, --threads and --seed apply")
     args = ap.parse_args(argv)
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
           f"gumbel {args.sims} simulations, {args.size} network, home {home}", flush=True)
     rows = []
     t_all = time.perf_counter()
-    for g in range(args.generations):
+    for g in range(args.start, args.generations):
         t0 = time.perf_counter()
         sp = run_selfplay(ctx, args.config, args.games, seed=args.seed + g, batch_id=f"gen{g}")
         ex = run_export(ctx, args.config)
