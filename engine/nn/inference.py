@@ -133,14 +133,7 @@ class Inference:
                      for i in range(0, b, self.max_batch)]
             return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         dev = self.device
-        if b < self.min_batch:
-            pp = np.zeros((self.min_batch,) + planes.shape[1:], dtype=np.float32)
-            gg = np.zeros((self.min_batch,) + globals_.shape[1:], dtype=np.float32)
-            pp[:b] = planes
-            gg[:b] = globals_
-            planes, globals_ = pp, gg
-        x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))
-        g = torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32))
+        x, g = _padded_tensors(planes, globals_, self.min_batch)
         if dev.type == "cuda":
             x = x.pin_memory().to(dev, non_blocking=True)
             g = g.pin_memory().to(dev, non_blocking=True)
@@ -186,14 +179,7 @@ class Inference:
         """``RingRiftNet.features`` of at most ``max_batch`` positions on CPU, padded to ``min_batch``."""
         b = planes.shape[0]
         frozen = self.frozen_features is not None and (not self.full_board or (planes[:, CH_VALID] == 1.0).all())
-        if b < self.min_batch:
-            pp = np.zeros((self.min_batch,) + planes.shape[1:], dtype=np.float32)
-            gg = np.zeros((self.min_batch,) + globals_.shape[1:], dtype=np.float32)
-            pp[:b] = planes
-            gg[:b] = globals_
-            planes, globals_ = pp, gg
-        x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))
-        g = torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32))
+        x, g = _padded_tensors(planes, globals_, self.min_batch)
         with torch.inference_mode():
             if frozen:
                 feats, values = self.frozen_features(x, g)
@@ -261,3 +247,17 @@ def _policy_out_weights(net: RingRiftNet) -> tuple[np.ndarray, np.ndarray]:
     weight = np.ascontiguousarray(w.reshape(w.shape[0], w.shape[1]), dtype=np.float64)
     bias = net.policy_out.bias.detach().float().cpu().numpy().astype(np.float64)
     return weight, bias
+
+
+def _padded_tensors(planes: np.ndarray, globals_: np.ndarray, min_batch: int):
+    """The batch as float32 tensors, zero-padded to ``min_batch`` rows: smaller batches take other,
+    batch-dependent CPU kernels, and a position's answer must not depend on its batch."""
+    b = planes.shape[0]
+    if b < min_batch:
+        pp = np.zeros((min_batch,) + planes.shape[1:], dtype=np.float32)
+        gg = np.zeros((min_batch,) + globals_.shape[1:], dtype=np.float32)
+        pp[:b] = planes
+        gg[:b] = globals_
+        planes, globals_ = pp, gg
+    return (torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32)),
+            torch.from_numpy(np.ascontiguousarray(globals_, dtype=np.float32)))
