@@ -248,6 +248,10 @@ class NetworkConfig:
         "standard": NetworkSize(channels=128, blocks=10, se_ratio=4, policy_channels=32, value_hidden=128),
     })
     device: Device = "auto"  # auto = cuda when available, else cpu
+    # torch intra-op threads of a stage's CPU training and inference (0 = torch's default, one per
+    # core). 1: on a 2-core host the self-play workers, the trainer and other jobs share the cores,
+    # and two spinning threads per process made training 10x slower there (docs/TRAINING.md)
+    cpu_threads: NonNegInt = 1
 
     def size_of(self, name: str | None = None) -> NetworkSize:
         key = name or self.size

@@ -45,6 +45,7 @@ _LAZY = {
     "checkpoint_from_bytes": "checkpoint", "load_checkpoint": "checkpoint", "model_identity": "checkpoint",
     "save_checkpoint": "checkpoint",
     "Inference": "inference", "resolve_device": "inference", "DeviceUnavailable": "inference",
+    "set_cpu_threads": "inference",
     "NetworkEvaluator": "evaluator",
 }
 

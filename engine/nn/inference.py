@@ -43,6 +43,12 @@ class DeviceUnavailable(RuntimeError):
     (the pipeline's task retry condition does not retry it)."""
 
 
+def set_cpu_threads(n: int) -> None:
+    """Use ``n`` torch intra-op threads in this process (0: leave torch's default)."""
+    if n > 0 and torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
     """``"auto"`` -> cuda when available, else cpu; ``"cuda"`` without a GPU is a ``DeviceUnavailable``
     that says so in one line."""

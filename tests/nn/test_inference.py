@@ -134,3 +134,18 @@ def test_predict_moves_does_not_depend_on_the_batch(frozen):
         keep = (rows >= lo) & (rows < hi)
         z, v = inf.predict_moves(planes[lo:hi], glob[lo:hi], rows[keep] - lo, ids[keep])
         assert np.array_equal(z, ref_z[keep]) and np.array_equal(v, ref_v[lo:hi])
+
+
+def test_set_cpu_threads_sets_torch_threads_and_zero_leaves_them():
+    import torch
+
+    from engine.nn import set_cpu_threads
+
+    before = torch.get_num_threads()
+    try:
+        set_cpu_threads(1)
+        assert torch.get_num_threads() == 1
+        set_cpu_threads(0)  # torch's own choice stays
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -22,7 +22,9 @@ def model_loader(ctx: Context, device: str = "auto"):
     """``load(model_id) -> NetworkEvaluator`` of the registered model's checkpoint in the store."""
     # torch: imported when a model is loaded, not by the callers that only read the store and database
     from engine.nn.evaluator import NetworkEvaluator
-    from engine.nn.inference import Inference
+    from engine.nn.inference import Inference, set_cpu_threads
+
+    set_cpu_threads(ctx.cfg.network.cpu_threads)
 
     def load(model_id: str):
         ck = load_model(ctx.store, model_manifest_of(ctx.db, model_id))

@@ -41,10 +41,12 @@ def run_training(ctx: Context, config_key: str, dataset_id: str, *, run_id: str 
     ``init="scratch"``), publish it and register it. Resumable: the same ``run_id`` continues."""
     # torch: the network and the trainer are loaded by a training, not by importing the stages
     from engine.nn.checkpoint import load_checkpoint
+    from engine.nn.inference import set_cpu_threads
     from engine.nn.network import NetworkArch
     from engine.training import CalibrationTracker, TrainingRun, ValueCalibrator, train
 
     t0 = time.perf_counter()
+    set_cpu_threads(ctx.cfg.network.cpu_threads)
     board, n = parse_config_key(config_key)
     if init not in ("champion", "scratch"):
         raise StageError(f"training init {init!r}: champion or scratch")
