@@ -20,7 +20,7 @@ Checks (each ``ok`` / ``warn`` / ``fail`` / ``skip``, with a detail line):
   (nothing picks them up), and deployments with an active schedule in place that long but no
   upcoming scheduled run (the server's scheduler service is not creating runs): a failure;
 * ``store``, ``database``, ``disk``, ``champion <config>``: the checks of what the engine owns
-  (``engine.analysis.checks``: the store round-trips a probe object, the database is migrated to
+  (``engine.analysis.health_checks``: the store round-trips a probe object, the database is migrated to
   this code's head, the cache's disk has room, each champion's store pointer and database agree).
 
 Every probe runs under a time limit, so a hung server makes its check fail instead of hanging the
@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.analysis.checks import (
+from engine.analysis.health_checks import (
     FAIL,
     OK,
     SKIP,

@@ -13,7 +13,16 @@ The Prefect-facing operations (health snapshot, watchdog, workers) are in the to
     probe("store", lambda: check_store(cfg), timeout=10)      # Check("store", "ok", "...: readable ...")
 """
 
-from .checks import (
+from .elo_trend import (
+                        EloPoint,
+                        EloTrendReport,
+                        elo_inputs_from_database,
+                        elo_trend_from_records,
+                        match_record_of,
+                        plot_elo_trend,
+                        track_elo_improvement,
+)
+from .health_checks import (
                         ChampionInfo,
                         Check,
                         DiskInfo,
@@ -23,15 +32,6 @@ from .checks import (
                         check_store,
                         disk_info,
                         probe,
-)
-from .elo_trend import (
-                        EloPoint,
-                        EloTrendReport,
-                        elo_inputs_from_database,
-                        elo_trend_from_records,
-                        match_record_of,
-                        plot_elo_trend,
-                        track_elo_improvement,
 )
 from .parity import (
                         ConformanceSummary,

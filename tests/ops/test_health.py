@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from engine.analysis.checks import FAIL, OK, SKIP, WARN
+from engine.analysis.health_checks import FAIL, OK, SKIP, WARN
 from engine.config import HealthSettings
 from ops import PoolInfo, WorkerInfo, health_snapshot, prefect_client, utcnow
 from ops.health import gpus_by_host, run_table

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from engine.analysis.checks import (
+from engine.analysis.health_checks import (
     FAIL,
     OK,
     WARN,
