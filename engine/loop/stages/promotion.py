@@ -83,9 +83,13 @@ def run_promotion_stage(ctx: Context, config_key: str, model_id: str, *, run_id:
     # each block is stored as the SPRT counts it, so a rerun continues the test from the match log;
     # only counted games are stored (the promotion row's games, W/D/L): the rest of the last batch
     # were played after the decision and would make the match log disagree with the row
+    done = recorded_matches(ctx, config_key, "promotion", run_id)
+    others = sorted({sid for r in done.values() for sid, _ in r.seats} - {cand.spec_id, opp.spec_id})
+    if others:  # an explicit run id of a test against another champion: its games count for nothing here
+        raise StageError(f"promotion {config_key}: run {run_id} was played by other players ({', '.join(others)}) "
+                         f"than {cand.name} and {opp.name}; the champion changed since: rerun without that run id")
     res = run_promotion(cand, opp, config_key, ctx.cfg.promotion, evaluators=EvaluatorCache(model_loader(ctx)),
-                        seed=seed, run_id=run_id, on_block=on_block,
-                        done=recorded_matches(ctx, config_key, "promotion", run_id),
+                        seed=seed, run_id=run_id, on_block=on_block, done=done,
                         on_counted=lambda recs: store_matches(ctx, recs))
     if res.counted_games == 0:
         raise StageError(f"promotion {config_key}: no game was counted")

@@ -40,6 +40,10 @@ def test_promotion_moves_the_pointer_and_rollback_moves_it_back(easy_ctx):
     assert tr.init == f"champion:{g1.training.model_id}"
     pr = run_promotion_stage(ctx, "square8_2p", tr.model_id, seed=3)
     assert pr.promoted and pr.champion_id == g1.training.model_id
+    # the first champion's own test (against random) named as the run of a test against today's
+    # champion: refused, instead of counting games of other players into the SPRT
+    with pytest.raises(StageError, match="played by other players .* the champion changed"):
+        run_promotion_stage(ctx, "square8_2p", g1.training.model_id, run_id=g1.promotion.run_id)
     mv = rollback(ctx, "square8_2p")
     assert mv.new_target == g1.training.model_id and champion(ctx, "square8_2p")[0] == g1.training.model_id
     with ctx.db.session(write=False) as s:
