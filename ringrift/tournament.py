@@ -2,9 +2,12 @@
 an Elo table.
 
 Players: model ids (Gumbel search with selfplay.simulations), or the words random, heuristic,
-champion (the config's champion), mcts-N (plain MCTS, N simulations, heuristic evaluator).
+champion (the config's champion), the ladder's anchors (heuristic_v1, heuristic_v2,
+heuristic:PROFILE, mcts, mcts-N: plain MCTS with the heuristic evaluator), policy (the champion's
+raw policy network, no search) and policy:MODEL_ID.
 
     ringrift tournament square8_2p --players champion,random,heuristic,mcts-16 --games-per-pair 20
+    ringrift tournament square8_2p --players champion,heuristic_v2 --games-per-pair 200
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from ._pipeline import add_common, add_config_key, config_key, emit, setup
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_key(parser)
     parser.add_argument("--players", default="champion,heuristic,random",
-                        help="comma-separated: model ids, random, heuristic, champion, mcts-N "
-                             "(default champion,heuristic,random)")
+                        help="comma-separated: model ids, random, heuristic, champion, heuristic_v1, "
+                             "heuristic_v2, heuristic:PROFILE, mcts, mcts-N, policy (the champion's raw "
+                             "policy), policy:MODEL_ID (default champion,heuristic,random)")
     parser.add_argument("--games-per-pair",
                         type=checks.count, default=10, help="games per pair (rounded up to whole blocks)")
     parser.add_argument("--seed", type=checks.seed, default=0)
@@ -29,8 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _specs(ctx, ck: str, words: list[str]):
     from engine.evaluation import PlayerSpec
+    from engine.evaluation.ladder import anchor_spec
     from engine.loop import champion
     from engine.loop.stages import search_spec
+
+    def champion_id() -> str:
+        ch = champion(ctx, ck)
+        if ch is None:
+            raise ValueError(f"{ck} has no champion")
+        return ch[0]
 
     out = []
     for w in words:
@@ -39,11 +50,14 @@ def _specs(ctx, ck: str, words: list[str]):
             out.append(PlayerSpec(w))
         elif w.startswith("mcts-"):
             out.append(PlayerSpec("mcts", simulations=int(w[5:])))
+        elif w == "mcts" or w.startswith(("heuristic_", "heuristic:")):
+            out.append(anchor_spec(w, ctx.cfg.ladder))
         elif w == "champion":
-            ch = champion(ctx, ck)
-            if ch is None:
-                raise ValueError(f"{ck} has no champion")
-            out.append(search_spec(ctx, ch[0], f"champion-{ch[0][:8]}"))
+            m = champion_id()
+            out.append(search_spec(ctx, m, f"champion-{m[:8]}"))
+        elif w == "policy" or w.startswith("policy:"):
+            m = champion_id() if w == "policy" else w.split(":", 1)[1]
+            out.append(PlayerSpec("policy", model_id=m, label=f"policy-{m[:8]}"))
         else:
             out.append(search_spec(ctx, w, f"model-{w[:8]}"))
     return out
@@ -55,12 +69,22 @@ def _check_players(cfg, ck: str, text: str) -> None:
     if len([w for w in words if w]) < 2 or not all(words):
         raise checks.UsageError(f"--players: expected at least two comma-separated players, got {text!r}")
     for w in words:
-        if w in ("random", "heuristic", "champion"):
+        if w in ("random", "heuristic", "champion", "policy", "mcts", "heuristic_v1", "heuristic_v2"):
             continue
         if w.startswith("mcts-"):
             if not w[5:].isdigit() or int(w[5:]) < 1:
                 raise checks.UsageError(f"--players: {w!r}: mcts-N needs N >= 1 simulations")
             continue
+        if w.startswith(("heuristic_", "heuristic:")):
+            from engine.players import ProfileError, load_profile
+
+            try:
+                load_profile(w.split(":", 1)[1] if w.startswith("heuristic:") else w)
+            except (ProfileError, OSError, ValueError) as e:
+                raise checks.UsageError(f"--players: {w!r}: {e}") from None
+            continue
+        if w.startswith("policy:"):
+            w = w.split(":", 1)[1]
         from engine.names import name_problem
 
         problem = name_problem(w)
