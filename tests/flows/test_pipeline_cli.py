@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+# at import, as the other pipeline test modules do: tests/ops has a conftest.py too, and a
+# `from conftest import` run inside a test gets whichever of the two was imported last
+from conftest import deployment_id, flow_runs
+
 
 def _run(module, argv):
     p = argparse.ArgumentParser()
@@ -29,8 +33,6 @@ def test_selfplay_export_and_status_commands(prefect_server, forge, capsys):
 
 
 def test_a_coordinator_cli_goes_through_the_deployment(deployed, forge, monkeypatch, capsys):
-    from conftest import deployment_id, flow_runs
-
     from ringrift import selfplay
 
     monkeypatch.setenv("RINGRIFT_DISABLE_LOCAL_TASKS", "1")
