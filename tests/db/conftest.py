@@ -124,7 +124,8 @@ def db(backend: str, tmp_path: Path, request) -> Iterator[Database]:
         d = request.getfixturevalue("pg_session_db")
         if d.is_migrated():
             _truncate_all(d)
-        else:  # first use, or a test emptied it (pg_empty_url)
+        else:  # first use, or a test emptied it or stamped another revision: start from an empty schema
+            request.getfixturevalue("pg_empty_url")
             d.upgrade()
         yield d
 
