@@ -9,7 +9,6 @@ A failed argparse type is one line and exit 2 through the parser; the lookups ra
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ._errors import UsageError
@@ -133,9 +132,10 @@ def profile(cfg, value: str | None) -> str:
 def database_missing(cfg) -> str | None:
     """Why the configured database is not there (a SQLite file that does not exist, which opening
     would create empty), or ``None``."""
-    url = cfg.database_url
-    if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
-        path = Path(url[len("sqlite:///"):])
+    from engine.db.database import sqlite_file
+
+    path = sqlite_file(cfg.database_url)
+    if path is not None:
         if not path.is_file():
             return f"no database file {path} (nothing was ingested under this home yet)"
     return None

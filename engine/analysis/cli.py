@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 
 def add_report_arguments(parser: argparse.ArgumentParser, *, markdown: bool = True) -> None:
@@ -46,11 +45,10 @@ def open_report_database(cfg):
     ingested yet is a ``DatabaseError`` (one line at the CLI), not an SQL traceback: a SQLite file
     that does not exist is not created, and a database without the pipeline's tables is refused."""
     from engine.db import database_from_config
-    from engine.db.database import DatabaseError
+    from engine.db.database import DatabaseError, sqlite_file
 
-    url = cfg.database_url
-    if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
-        path = Path(url[len("sqlite:///"):])
+    path = sqlite_file(cfg.database_url)
+    if path is not None:
         if not path.is_file():
             raise DatabaseError(f"no database file {path}: nothing was ingested under this home yet (run "
                                 "`ringrift master-loop`, or `ringrift aggregate --from-store` for an existing store)")

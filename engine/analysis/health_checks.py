@@ -121,10 +121,11 @@ def check_store(cfg) -> tuple[str, str]:
 
 def check_database(cfg) -> tuple[str, str]:
     from engine.db import count_games, head_revision, open_database
+    from engine.db.database import sqlite_file
 
     url = cfg.database_url
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url[len("sqlite:///"):])
+    path = sqlite_file(url)
+    if path is not None:
         if not path.exists():  # do not create an empty file by looking
             return FAIL, f"{url}: does not exist yet (the pipeline creates and migrates it on first use)"
     db = open_database(url, migrate=False)

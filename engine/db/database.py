@@ -53,6 +53,13 @@ class DatabaseError(RuntimeError):
 
 # -- engines ---------------------------------------------------------------------------------------------
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL, ``None`` for an in-memory or non-SQLite database
+    (callers check it before opening: opening creates an empty file)."""
+    rest = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    return Path(rest) if rest not in ("", ":memory:") else None
+
+
 def _is_sqlite_memory(url) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 

@@ -18,7 +18,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from .artifacts import fetch_object
 
@@ -68,10 +67,11 @@ def _rebuild_hint(store) -> str:
 def sqlite_file_lost(cfg, store) -> str | None:
     """The message for a SQLite database file that is gone while the store records one (checked
     before opening, so that no empty database file is created in its place)."""
-    url = cfg.database_url
-    if not url.startswith("sqlite:///") or url in ("sqlite://", "sqlite:///:memory:"):
+    from engine.db.database import sqlite_file
+
+    path = sqlite_file(cfg.database_url)
+    if path is None:
         return None
-    path = Path(url[len("sqlite:///"):])
     if path.exists() or store.read_pointer(DB_RECORD) is None:
         return None
     return (f"the database {path} is missing but the store indexes {_games_in_store(store)} game shards "
