@@ -43,8 +43,8 @@ def _data(args) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     recs = bootstrap_games(args.board, args.players, args.games, seed=args.seed, profile=args.profile,
-                           plies=args.plies, temperature=args.temperature, epsilon=args.epsilon, target=args.target,
-                           max_moves=2000, namespace=f"recipe:{args.name}")
+                           plies=args.plies, temperature=args.temperature, epsilon=args.epsilon,
+                           mistakes=args.mistakes, target=args.target, max_moves=2000, namespace=f"recipe:{args.name}")
     t_play = time.perf_counter() - t0
     write_shard(recs, out / "games.jsonl.zst")
     rep = export_replay_dataset([out / "games.jsonl.zst"], out / "export", board=args.board,
@@ -52,8 +52,9 @@ def _data(args) -> dict:
     if not rep.ok:
         raise SystemExit(f"export refused: {rep.gates}")
     res = {"step": "data", "name": args.name, "games": len(recs), "profile": args.profile, "plies": args.plies,
-           "temperature": args.temperature, "epsilon": args.epsilon, "target": args.target,
-           "samples": rep.samples, "play_s": round(t_play, 1), "seconds": round(time.perf_counter() - t0, 1)}
+           "temperature": args.temperature, "epsilon": args.epsilon, "mistakes": args.mistakes,
+           "target": args.target, "samples": rep.samples, "play_s": round(t_play, 1),
+           "seconds": round(time.perf_counter() - t0, 1)}
     done.write_text(json.dumps(res))
     return res
 
@@ -271,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plies", type=int, default=8, help="exploratory plies at the start of each game")
     ap.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of those plies")
     ap.add_argument("--epsilon", type=float, default=0.0, help="share of uniformly random moves among them")
+    ap.add_argument("--mistakes", type=float, default=0.0,
+                    help="later, share of uniformly random moves that keep the heuristic's target")
     ap.add_argument("--target", default="soft", choices=("soft", "choice"))
     ap.add_argument("--sims", type=int, default=32, help="selfplay: gumbel simulations per move")
     # train

@@ -283,6 +283,7 @@ class SelfplayBootstrapConfig:
     plies: NonNegInt = 8  # plies at the start of a game whose move is drawn from the heuristic's policy
     temperature: NonNegFloat = 1.0  # of that draw (0 = the heuristic's own choice)
     epsilon: Share = 0.0  # instead, this share of those plies gets a uniformly random move (no target)
+    mistakes: Share = 0.0  # later, this share of decisions plays a random move, keeping the heuristic's target
     target: Annotated[str, OneOf("soft", "choice")] = "choice"  # policy target: softmax of scores or one-hot
 
 

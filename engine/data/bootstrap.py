@@ -11,6 +11,12 @@ decision is the heuristic's policy whichever move was played: ``target="soft"`` 
 its move scores (what ``HeuristicPlayer.last_stats`` holds), ``"choice"`` puts all the mass on the
 move it would have played. A uniformly random move (``epsilon``) is recorded with no policy target
 (like an evaluation opening): it says nothing about good play.
+
+``mistakes``: after the opening, that share of decisions plays a uniformly random legal move but
+keeps the heuristic's target (what it would have played there; imitation learning's DAgger). A
+network that only imitates a strong player's games never sees the positions that weak play leads
+to: without them the raw policy lost a tenth of its games against ``random``, in long games that
+drifted into a loss (docs/TRAINING.md, "Recipe").
 """
 
 from __future__ import annotations
@@ -45,14 +51,16 @@ class ExploringHeuristic(HeuristicPlayer):
     """A heuristic player with exploratory openings and a chosen kind of policy target."""
 
     def __init__(self, seed: int = 0, profile: str = "heuristic_v2", *, plies: int = 8, temperature: float = 1.0,
-                 epsilon: float = 0.0, target: str = "soft", name: str | None = None) -> None:
+                 epsilon: float = 0.0, mistakes: float = 0.0, target: str = "soft",
+                 name: str | None = None) -> None:
         super().__init__(seed, profile, name)
         if target not in TARGETS:
             raise ValueError(f"bootstrap target {target!r}: expected one of {', '.join(TARGETS)}")
-        if plies < 0 or temperature < 0 or not 0.0 <= epsilon <= 1.0:
-            raise ValueError(f"bootstrap needs plies >= 0, temperature >= 0, 0 <= epsilon <= 1 "
-                             f"(got {plies}, {temperature}, {epsilon})")
+        if plies < 0 or temperature < 0 or not 0.0 <= epsilon <= 1.0 or not 0.0 <= mistakes <= 1.0:
+            raise ValueError(f"bootstrap needs plies >= 0, temperature >= 0, 0 <= epsilon <= 1, 0 <= mistakes <= 1 "
+                             f"(got {plies}, {temperature}, {epsilon}, {mistakes})")
         self.plies, self.explore_t, self.epsilon, self.target = int(plies), float(temperature), float(epsilon), target
+        self.mistakes = float(mistakes)
         self._explore = random.Random(seed)
 
     def start_game(self, seat: int, seed: int) -> None:
@@ -60,8 +68,10 @@ class ExploringHeuristic(HeuristicPlayer):
         self._explore = random.Random(f"explore/{seed}/{seat}")
 
     def spec(self) -> dict:
-        return super().spec() | {"bootstrap": {"plies": self.plies, "temperature": self.explore_t,
-                                               "epsilon": self.epsilon, "target": self.target}}
+        boot = {"plies": self.plies, "temperature": self.explore_t, "epsilon": self.epsilon, "target": self.target}
+        if self.mistakes:  # absent at 0: the specs (and game ids) of earlier bootstrap games stay the same
+            boot["mistakes"] = self.mistakes
+        return super().spec() | {"bootstrap": boot}
 
     def choose(self, state: GameState) -> Move:
         move = super().choose(state)
@@ -79,17 +89,21 @@ class ExploringHeuristic(HeuristicPlayer):
                     self._plan = []
                     move = st.moves[i]
                     st = replace(st, chosen=i)
+        elif self.mistakes > 0 and self._explore.random() < self.mistakes:
+            self._plan = []
+            move = self._explore.choice(legal_moves(state))
         self.last_stats = st
         return move
 
 
 def bootstrap_games(board: str, num_players: int, games: int, seed: int = 0, *, profile: str = "heuristic_v2",
-                    plies: int = 8, temperature: float = 1.0, epsilon: float = 0.0, target: str = "soft",
-                    max_moves: int | None = None, namespace: str = "", workers: int = 1) -> list[GameRecord]:
+                    plies: int = 8, temperature: float = 1.0, epsilon: float = 0.0, mistakes: float = 0.0,
+                    target: str = "soft", max_moves: int | None = None, namespace: str = "",
+                    workers: int = 1) -> list[GameRecord]:
     """``games`` self-play games of ``profile`` with exploratory openings (see the module doc);
     seats rotate and seeds follow ``generate_games``."""
     players = [ExploringHeuristic(seed + 1000 * (i + 1), profile, plies=plies, temperature=temperature,
-                                  epsilon=epsilon, target=target, name=f"{profile}{i + 1}")
+                                  epsilon=epsilon, mistakes=mistakes, target=target, name=f"{profile}{i + 1}")
                for i in range(num_players)]
     return generate_games(board, num_players, players, games, seed=seed, max_moves=max_moves, namespace=namespace,
                           workers=workers)

@@ -45,8 +45,27 @@ def test_epsilon_moves_carry_no_target():
         assert all(d.policy for d in r.decisions if d.ply >= 6)
 
 
+def test_mistakes_play_random_moves_after_the_opening_and_keep_the_heuristics_target():
+    clean = bootstrap_games("square8", 2, 4, seed=3, plies=4, target="choice")
+    noisy = bootstrap_games("square8", 2, 4, seed=3, plies=4, target="choice", mistakes=0.5)
+    # a mistake is a decision whose played move is not the target's move; its target is kept
+    assert _off_target(clean) == 0
+    assert _off_target(noisy) > 0
+    assert all(d.policy for r in noisy for d in r.decisions if d.ply >= 4)
+    assert all(check_parity(r).ok for r in noisy)
+    assert noisy[0].players[0]["bootstrap"]["mistakes"] == 0.5
+    assert "mistakes" not in clean[0].players[0]["bootstrap"]  # earlier games keep their ids
+
+
+def _off_target(recs):
+    return sum(d.ply >= 4 and d.policy_index[d.policy.index(1.0)] != d.chosen
+               for r in recs for d in r.decisions if d.policy and len(d.policy) > 1)
+
+
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="target"):
         ExploringHeuristic(target="hard")
     with pytest.raises(ValueError, match="epsilon"):
         ExploringHeuristic(epsilon=2.0)
+    with pytest.raises(ValueError, match="mistakes"):
+        ExploringHeuristic(mistakes=-0.1)

@@ -92,8 +92,8 @@ def run_selfplay(ctx: Context, config_key: str, games: int | None = None, *, see
     if kind == "heuristic":
         bs = sp.bootstrap  # generation 0's recipe (docs/TRAINING.md, "Recipe")
         records = bootstrap_games(board, n, bs.games or games, seed=seed, profile=bs.profile, plies=bs.plies,
-                                  temperature=bs.temperature, epsilon=bs.epsilon, target=bs.target,
-                                  max_moves=sp.max_moves, namespace=namespace, workers=sp.workers)
+                                  temperature=bs.temperature, epsilon=bs.epsilon, mistakes=bs.mistakes,
+                                  target=bs.target, max_moves=sp.max_moves, namespace=namespace, workers=sp.workers)
     elif kind == "random":
         records = generate_games(board, n, [kind] * n, games, seed=seed, max_moves=sp.max_moves,
                                  namespace=namespace, workers=sp.workers)
